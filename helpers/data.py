@@ -1,0 +1,210 @@
+"""The image registry (``data/images.csv``) and the files it describes.
+
+Photos are not committed to the repository. Each one has a commit-pinned URL
+and a SHA-256 checksum in the registry; :func:`fetch` downloads it with pooch
+(progress bar, hash check, written under a temporary name and moved into place
+only once the hash matches, so an interrupted download never leaves a corrupt
+file behind). When ``EMBEDDINGS_IMAGE_MIRROR`` names a folder that already
+holds the files (a USB stick at a workshop, or ``../shared/data/images`` in CI),
+they are copied from there instead, with the same hash check.
+
+Command line::
+
+    python -m helpers.data fetch      # download every registered photo
+    python -m helpers.data credits    # rewrite data/CREDITS.md from the registry
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = [
+    "ImageRecord",
+    "DATA_DIR",
+    "registry",
+    "records",
+    "record",
+    "cache_dir",
+    "fetch",
+    "fetch_all",
+    "credits_markdown",
+    "sha256_of",
+]
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = REPO_ROOT / "data"
+REGISTRY_CSV = DATA_DIR / "images.csv"
+CREDITS_MD = DATA_DIR / "CREDITS.md"
+
+
+@dataclass(frozen=True)
+class ImageRecord:
+    """One registered photo: where it comes from, its checksum and its licence."""
+
+    file: str
+    category: str
+    label: str
+    url: str
+    sha256: str
+    bytes: int
+    width: int
+    height: int
+    license: str
+    attribution: str
+    source: str
+
+    @property
+    def name(self) -> str:
+        """File name without folder and extension, e.g. ``d2l_cat1_tabby_lying``."""
+        return Path(self.file).stem
+
+    @property
+    def path(self) -> Path:
+        """Local path of the photo, fetched (and verified) on first use."""
+        return fetch(self)
+
+
+@lru_cache(maxsize=None)
+def registry(path: Path = REGISTRY_CSV) -> tuple[ImageRecord, ...]:
+    """All records of the registry, in file order."""
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    return tuple(
+        ImageRecord(**{**r, "bytes": int(r["bytes"]), "width": int(r["width"]), "height": int(r["height"])})
+        for r in rows
+    )
+
+
+def records(category: str | None = None) -> list[ImageRecord]:
+    """Records of one category (``cats``, ``dogs``, ``food``, ``people``) or all of them."""
+    recs = list(registry())
+    if category is None:
+        return recs
+    known = sorted({r.category for r in recs})
+    if category not in known:
+        raise KeyError(f"unknown image category {category!r}; known: {', '.join(known)}")
+    return [r for r in recs if r.category == category]
+
+
+def record(key: str) -> ImageRecord:
+    """The record whose ``file`` (``food/churros.jpg``) or ``name`` (``churros``) is ``key``."""
+    for r in registry():
+        if key in (r.file, r.name):
+            return r
+    raise KeyError(f"no registered image called {key!r}")
+
+
+def cache_dir() -> Path:
+    """Where fetched photos live: ``$EMBEDDINGS_CACHE_DIR`` or ``data/cache/images`` (git-ignored)."""
+    return Path(os.environ.get("EMBEDDINGS_CACHE_DIR") or DATA_DIR / "cache" / "images")
+
+
+def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _copy_verified(src: Path, dest: Path, expected: str, what: str) -> None:
+    """Copy ``src`` to ``dest`` through a temporary file; only a verified file is ever visible."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".partial-", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
+            shutil.copyfileobj(inp, out)
+        actual = sha256_of(Path(tmp))
+        if actual != expected:
+            raise ValueError(
+                f"{what}: SHA-256 mismatch for mirror copy {src} (expected {expected}, got {actual}); "
+                "the file was not used. Replace it with the original or remove EMBEDDINGS_IMAGE_MIRROR."
+            )
+        os.replace(tmp, dest)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def fetch(rec: ImageRecord | str, progress: bool = True) -> Path:
+    """Local, hash-verified path of a registered photo (downloaded or copied on first use)."""
+    rec = record(rec) if isinstance(rec, str) else rec
+    dest = cache_dir() / rec.file
+    if dest.is_file() and sha256_of(dest) == rec.sha256:
+        return dest
+    mirror = os.environ.get("EMBEDDINGS_IMAGE_MIRROR")
+    if mirror:
+        src = Path(mirror) / rec.file
+        if not src.is_file():
+            raise FileNotFoundError(f"{rec.file}: not in EMBEDDINGS_IMAGE_MIRROR={mirror}")
+        _copy_verified(src, dest, rec.sha256, rec.file)
+        return dest
+    import pooch
+
+    path = pooch.retrieve(
+        rec.url,
+        known_hash=f"sha256:{rec.sha256}",
+        fname=Path(rec.file).name,
+        path=dest.parent,
+        progressbar=progress,
+    )
+    return Path(path)
+
+
+def fetch_all(category: str | None = None, progress: bool = True) -> list[Path]:
+    """Fetch every registered photo (of one category), with one overall progress bar."""
+    from tqdm.auto import tqdm
+
+    recs = records(category)
+    return [fetch(r, progress=False) for r in tqdm(recs, desc="photos", unit="file", disable=not progress)]
+
+
+def credits_markdown() -> str:
+    """The credits page, generated from the registry (``data/CREDITS.md``)."""
+    lines = [
+        "# Image credits",
+        "",
+        "Generated from `data/images.csv` by `python -m helpers.data credits`; do not edit by hand.",
+        "The photos are not stored in this repository: `helpers.data` downloads each one from the",
+        "pinned URL below and checks its SHA-256.",
+        "",
+        "| file | what | licence | attribution | source |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for r in registry():
+        cells = [f"`{r.file}`", r.label, r.license, r.attribution, f"[{r.source}]({r.url})"]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def attribution_line(recs: list[ImageRecord]) -> str:
+    """A short 'Photos: ...' credit line to print under a figure."""
+    seen: dict[str, None] = {}
+    for r in recs:
+        seen[f"{r.attribution} [{r.license}]" if r.license not in r.attribution else r.attribution] = None
+    return "Photos: " + "; ".join(seen) + " (details: data/CREDITS.md)"
+
+
+def main(argv: list[str]) -> int:
+    cmd = argv[0] if argv else "help"
+    if cmd == "credits":
+        CREDITS_MD.write_text(credits_markdown(), encoding="utf-8")
+        print(f"wrote {CREDITS_MD}")
+    elif cmd == "fetch":
+        paths = fetch_all()
+        print(f"{len(paths)} photos verified in {cache_dir()}")
+    else:
+        print(__doc__)
+        return 0 if cmd == "help" else 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,29 @@
+"""What the shared setup cell of every notebook calls."""
+from __future__ import annotations
+
+import os
+import warnings
+
+from .presets import Preset, banner, get_preset
+
+__all__ = ["setup"]
+
+
+def setup(seed: int = 0) -> Preset:
+    """Seed the RNGs, set quiet, readable defaults, and print the preset banner.
+
+    Returns the active :class:`~helpers.presets.Preset`.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import torch
+
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    np.set_printoptions(precision=3, suppress=True)
+    plt.rcParams.update({"figure.dpi": 90, "figure.max_open_warning": 0})
+    warnings.filterwarnings("ignore", message=".*TypedStorage is deprecated.*")
+    preset = get_preset()
+    print(banner(preset))
+    return preset

@@ -1,0 +1,58 @@
+"""Execute every notebook headless into ``build/``: executed ``.ipynb`` plus HTML.
+
+    python tools/run_notebooks.py [--out build] [--timeout 900] [notebooks/01_text_embeddings.ipynb ...]
+
+Uses the preset from ``$EMBEDDINGS_MODELS`` (default ``auto``). Prints the
+run time of each notebook; exits non-zero if any cell fails.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+from nbconvert import HTMLExporter
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(nb_path: Path, out_dir: Path, timeout: int) -> float:
+    nb = nbformat.read(nb_path, as_version=4)
+    t0 = time.perf_counter()
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(nb_path.parent)}})
+    try:
+        client.execute()
+    finally:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, out_dir / nb_path.name)
+        html, _ = HTMLExporter().from_notebook_node(nb)
+        (out_dir / nb_path.with_suffix(".html").name).write_text(html, encoding="utf-8")
+    return time.perf_counter() - t0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("notebooks", nargs="*", type=Path)
+    ap.add_argument("--out", type=Path, default=ROOT / "build")
+    ap.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    args = ap.parse_args()
+    paths = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    failed = []
+    for p in paths:
+        try:
+            secs = run(p, args.out, args.timeout)
+            print(f"ok      {p.name:40s} {secs:6.1f} s")
+        except CellExecutionError as exc:
+            failed.append(p.name)
+            print(f"FAILED  {p.name}: {str(exc).splitlines()[-1] if str(exc) else exc}")
+    print(f"executed notebooks and HTML are in {args.out}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
