@@ -188,6 +188,23 @@ class TextEncoder:
         return out
 
 
+    @torch.inference_mode()
+    def encode_static(self, texts: Sequence[str]) -> np.ndarray:
+        """Average of the model's *input* token vectors: no context, no transformer layers.
+
+        A "bag of word vectors" baseline: each token always gets the same vector
+        whatever its neighbours, so "river bank" and "bank account" share a word
+        vector. Special tokens ([CLS], [SEP]) are left out.
+        """
+        texts = self._check_texts(texts)
+        table = self.model.get_input_embeddings().weight
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i, ids in enumerate(self.tokenize(texts)["input_ids"]):
+            ids = [t for t in ids if t not in self.tokenizer.all_special_ids] or ids
+            out[i] = _l2_rows(table[torch.tensor(ids, device=self.device)].mean(dim=0, keepdim=True))[0]
+        return out
+
+
 @lru_cache(maxsize=None)
 def _load_text_encoder_cached(name: str) -> TextEncoder:
     from transformers import AutoModel, AutoTokenizer
