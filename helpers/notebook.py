@@ -24,6 +24,12 @@ def setup(seed: int = 0) -> Preset:
     np.set_printoptions(precision=3, suppress=True)
     plt.rcParams.update({"figure.dpi": 90, "figure.max_open_warning": 0})
     warnings.filterwarnings("ignore", message=".*TypedStorage is deprecated.*")
+    try:  # the per-tensor "Loading weights" bar of transformers 5 is noise in a tutorial
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except ImportError:  # pragma: no cover
+        pass
     preset = get_preset()
     print(banner(preset))
     return preset

@@ -1,0 +1,66 @@
+"""Notebook hygiene: committed without outputs, shared cells current, readable structure.
+
+(Executing the notebooks is done by nbval: pytest collects notebooks/*.ipynb with --nbval-lax.)
+"""
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import sync_notebooks  # noqa: E402
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+MAX_CODE_LINES = 15
+
+
+def test_every_listed_notebook_exists_and_nothing_else():
+    listed = [f for f, _, _ in sync_notebooks.NOTEBOOKS]
+    present = [p.name for p in NOTEBOOKS]
+    assert present == [f for f in listed if f in present], "notebooks must sort in reading order"
+    assert set(present) <= set(listed), f"unlisted notebooks: {set(present) - set(listed)}"
+    assert "01_text_embeddings.ipynb" in present
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_without_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{path.name} cell {i} has outputs: clear them before committing"
+            assert cell.execution_count is None, f"{path.name} cell {i} has an execution count"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_structure_title_recap_exercises_and_short_cells(path):
+    nb = nbformat.read(path, as_version=4)
+    tags = [t for c in nb.cells for t in c.metadata.get("tags", [])]
+    for tag in sync_notebooks.TAGS:
+        assert tags.count(tag) == 1, f"{path.name}: needs exactly one {tag} cell"
+    assert nb.cells[0].metadata.get("tags") == ["shared-nav-top"]
+    assert nb.cells[-1].metadata.get("tags") == ["shared-nav-bottom"]
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "## Recap" in text and "## Exercises" in text, path.name
+    solutions = ROOT / "solutions" / path.with_suffix(".md").name
+    assert solutions.is_file(), f"missing {solutions.relative_to(ROOT)}"
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and not cell.metadata.get("tags"):
+            n = len(cell.source.strip().splitlines())
+            assert n <= MAX_CODE_LINES, f"{path.name} cell {i} has {n} lines; move the logic into helpers"
+
+
+def test_shared_cells_and_readme_table_are_current():
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "sync_notebooks.py"), "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + "\nrun: python tools/sync_notebooks.py"
+
+
+def test_repository_url_is_written_in_one_place():
+    url = sync_notebooks.repo_url()
+    hits = [p for p in ROOT.rglob("*") if p.is_file() and p.suffix in {".py", ".toml", ".md", ".yml", ".txt"}
+            and ".venv" not in p.parts and "build" not in p.parts and url in p.read_text(errors="ignore")]
+    # pyproject.toml holds it; README's generated table and the notebooks derive from it
+    assert {p.name for p in hits} <= {"pyproject.toml", "README.md"}, hits
