@@ -15,13 +15,17 @@ from typing import Union
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-__all__ = ["ImageLoadError", "ImageInput", "load_image", "load_images", "thumbnail"]
+__all__ = ["ImageLoadError", "ImageNotFoundError", "ImageInput", "load_image", "load_images", "thumbnail"]
 
 ImageInput = Union[str, os.PathLike, Image.Image, np.ndarray]
 
 
 class ImageLoadError(ValueError):
     """An image could not be turned into RGB pixels; the message names the item."""
+
+
+class ImageNotFoundError(ImageLoadError, FileNotFoundError):
+    """The path does not exist (catchable as either ImageLoadError or FileNotFoundError)."""
 
 
 def _describe(item: object, index: int | None) -> str:
@@ -74,7 +78,7 @@ def load_image(item: ImageInput, index: int | None = None, target_size: int | No
         raise TypeError(f"{what}: expected a path, a PIL image or a uint8 array, got {type(item).__name__}")
     path = Path(item)
     if not path.exists():
-        raise FileNotFoundError(f"{what}: file not found")
+        raise ImageNotFoundError(f"{what}: file not found")
     if path.is_dir():
         raise ImageLoadError(f"{what}: is a directory, not an image file")
     if path.stat().st_size == 0:
