@@ -170,7 +170,6 @@ class TextEncoder:
             batch = self.tokenizer.pad(feats, return_tensors="pt")
             yield idx, {k: v.to(self.device) for k, v in batch.items()}
 
-    @torch.inference_mode()
     def encode(self, texts: Sequence[str], batch_size: int = 32, progress: bool | None = None) -> np.ndarray:
         """Embed ``texts`` -> ``float32`` array ``(n, dim)`` with unit-norm rows."""
         _check_batch_size(batch_size)
@@ -180,11 +179,12 @@ class TextEncoder:
             return out
         enc = self.tokenize(texts)
         n_batches = -(-len(texts) // batch_size)
-        for idx, batch in _progress(self._batches(enc, batch_size), n_batches, progress, "text"):
-            hidden = self.model(**batch).last_hidden_state
-            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1.0)
-            out[idx] = _l2_rows(pooled)
+        with torch.inference_mode():
+            for idx, batch in _progress(self._batches(enc, batch_size), n_batches, progress, "text"):
+                hidden = self.model(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1.0)
+                out[idx] = _l2_rows(pooled)
         return out
 
 
