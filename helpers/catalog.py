@@ -298,6 +298,14 @@ def _best_possible(labels: Sequence[str], k: int) -> float:
     return float(np.mean(vals))
 
 
+def _chance(labels: Sequence[str]) -> float:
+    """Expected precision@k of a random ranking (the same for every k)."""
+    labels = np.asarray(labels)
+    n = len(labels)
+    vals = [(int((labels == lab).sum()) - 1) / (n - 1) for lab in labels if (labels == lab).sum() >= 2]
+    return float(np.mean(vals))
+
+
 def evaluate(
     blocks: Mapping[str, np.ndarray],
     labels: Sequence[str],
@@ -307,8 +315,9 @@ def evaluate(
     """precision@k for each modality alone and for weighted combinations, as a pandas table.
 
     ``weightings`` maps a row name to modality weights; by default one row,
-    ``"combined (equal)"``, weighs all modalities equally. A last row gives the
-    best possible value (some categories have fewer than ``k`` other members).
+    ``"combined (equal)"``, weighs all modalities equally. Two last rows give the
+    expected value of a random ranking and the best possible value (some
+    categories have fewer than ``k`` other members).
     """
     import pandas as pd
 
@@ -322,5 +331,6 @@ def evaluate(
     table = pd.DataFrame(
         {f"P@{k}": [precision_at_k(s, labels, k) for s in rows.values()] for k in ks}, index=list(rows)
     )
+    table.loc["random ranking"] = [_chance(labels) for _ in ks]
     table.loc["best possible"] = [_best_possible(labels, k) for k in ks]
     return table.round(3)
