@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import html
 import io
-import math
 import textwrap
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -53,7 +52,7 @@ class WeightExplorer:
         Initial query: an index or a name.
     show_map:
         Draw a 2-D PCA map of the weighted combination that follows the sliders
-        (default: only for catalogs up to 2,000 items).
+        (default: only for catalogs up to 500 items).
     credits:
         Optional ``f(indices) -> str`` returning a photo credit line for the shown items.
 
@@ -111,7 +110,7 @@ class WeightExplorer:
         self._credits = credits
         self._thumb_size = thumb_size
         self._thumbs: dict[int, np.ndarray] = {}
-        self.show_map = (self.n <= 2000) if show_map is None else bool(show_map)
+        self.show_map = (self.n <= 500) if show_map is None else bool(show_map)
         start = self._checked({m: 1.0 for m in self.modalities} if weights is None else weights, merge=False)
 
         self.ranking: list[str] = []
@@ -307,15 +306,19 @@ class WeightExplorer:
             self._img_axes.append(ax)
             bax = fig.add_subplot(gs[1, c])
             bax.set_xlim(0, 1)
+            bax.set_xticks([])  # tick labels cost more to draw than everything else; scores are in the titles
             bax.set_yticks([])
-            bax.tick_params(axis="x", labelsize=6, length=2, pad=1)
+            bax.axvline(0.5, color="0.8", lw=0.6, zorder=0)
             self._bar_axes.append(bax)
         for spine in self._img_axes[0].spines.values():
             spine.set_color("red")
             spine.set_linewidth(2.5)
         self._bar_axes[0].axis("off")
-        handles = [self._bar_axes[0].barh([0], [0], color=self._colour(m), label=m) for m in self.modalities]
-        self._bar_axes[0].legend(handles=handles, loc="center", fontsize=7, frameon=False, ncol=1)
+        from matplotlib.patches import Patch
+
+        handles = [Patch(color=self._colour(m), label=m) for m in self.modalities]
+        self._bar_axes[0].legend(handles=handles, loc="center", fontsize=7, frameon=False, ncol=1,
+                                 title="share of score", title_fontsize=7)
         self._bars = {}
         for c in range(1, cols):
             left = 0.0
@@ -356,29 +359,47 @@ class WeightExplorer:
         self.image.value = buf.getvalue()
 
     def _draw_map(self) -> None:
+        """Move the points of the 2-D map (artists are created once, then updated in place)."""
         ax = self._map_ax
-        ax.clear()
-        ax.set_xticks([])
-        ax.set_yticks([])
+        if not hasattr(self, "_map_points"):
+            import matplotlib
+
+            groups = self._groups or ["item"] * self.n
+            names = list(dict.fromkeys(groups))
+            cmap = matplotlib.colormaps["tab10"]
+            colours = [cmap(names.index(g) % 10) for g in groups]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            self._map_points = ax.scatter(np.zeros(self.n), np.zeros(self.n), c=colours, s=14, alpha=0.8,
+                                          linewidths=0)
+            self._map_rings = ax.scatter(np.zeros(self.k), np.zeros(self.k), s=70, facecolors="none",
+                                         edgecolors="black", linewidths=1)
+            self._map_ranks = [ax.annotate(str(r), (0, 0), fontsize=6, xytext=(3, 3), textcoords="offset points")
+                               for r in range(1, self.k + 1)]
+            self._map_star = ax.scatter([0], [0], marker="*", s=140, color="red", edgecolors="black",
+                                        linewidths=0.5, zorder=3)
+            ax.set_title("PCA of the weighted combination (red star: query)", fontsize=7)
+        for artist in (self._map_points, self._map_rings, self._map_star, *self._map_ranks):
+            artist.set_visible(not self.error)
         if self.error:
-            ax.set_title("2-D map: no weights", fontsize=7)
             return
         w = validate_weights(self.weights, known=self.modalities)
-        parts = [self._blocks[m] * np.float32(math.sqrt(f)) for m, f in w.items() if f > 0]
-        xy = _pca_2d(np.concatenate(parts, axis=1))
-        groups = self._groups or ["item"] * self.n
-        names = list(dict.fromkeys(groups))
-        import matplotlib
-
-        cmap = matplotlib.colormaps["tab10"]
-        colours = [cmap(names.index(g) % 10) for g in groups]
-        ax.scatter(xy[:, 0], xy[:, 1], c=colours, s=14, alpha=0.8, linewidths=0)
+        if not hasattr(self, "_grams"):  # centred Gram matrix of each block, computed once
+            self._grams = {}
+            for m, b in self._blocks.items():
+                bc = b - b.mean(axis=0, keepdims=True)
+                self._grams[m] = (bc @ bc.T).astype(np.float64)
+        xy = _pca_2d_from_gram(sum(f * self._grams[m] for m, f in w.items()))
         top = self.ranking_indices
-        ax.scatter(xy[top, 0], xy[top, 1], s=70, facecolors="none", edgecolors="black", linewidths=1)
-        for r, i in enumerate(top, 1):
-            ax.annotate(str(r), xy[i], fontsize=6, xytext=(3, 3), textcoords="offset points")
-        ax.scatter(*xy[self.query], marker="*", s=140, color="red", edgecolors="black", linewidths=0.5)
-        ax.set_title("PCA of the weighted combination (red star: query)", fontsize=7)
+        self._map_points.set_offsets(xy)
+        self._map_rings.set_offsets(xy[top])
+        self._map_star.set_offsets(xy[[self.query]])
+        for r, label in enumerate(self._map_ranks):
+            label.xy = tuple(xy[top[r]]) if r < len(top) else (np.nan, np.nan)
+        lo, hi = xy.min(axis=0), xy.max(axis=0)
+        pad = 0.08 * np.maximum(hi - lo, 1e-6)
+        ax.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
+        ax.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
 
 
 def _wrap(text: str, width: int = 20) -> str:
@@ -386,10 +407,15 @@ def _wrap(text: str, width: int = 20) -> str:
     return "\n".join(lines[:2]) + ("..." if len(lines) > 2 else "")
 
 
-def _pca_2d(x: np.ndarray) -> np.ndarray:
-    """First two principal components, signs fixed so the picture does not flip between updates."""
-    xc = x - x.mean(axis=0, keepdims=True)
-    u, s, vt = np.linalg.svd(xc, full_matrices=False)
-    xy = u[:, :2] * s[:2]
+def _pca_2d_from_gram(gram: np.ndarray) -> np.ndarray:
+    """First two principal components from the centred Gram matrix, signs fixed so the map does not flip.
+
+    The weighted combination's Gram matrix is the weighted sum of the blocks' Gram
+    matrices (the sqrt-weights square away), so a slider move costs one small
+    ``n x n`` eigendecomposition instead of a PCA of the long concatenated vectors.
+    """
+    vals, vecs = np.linalg.eigh(gram)
+    top = np.argsort(vals)[::-1][:2]
+    xy = vecs[:, top] * np.sqrt(np.clip(vals[top], 0, None))
     signs = np.sign(xy[np.abs(xy).argmax(axis=0), [0, 1]])
     return xy * np.where(signs == 0, 1, signs)
