@@ -6,7 +6,7 @@ import warnings
 
 from .presets import Preset, banner, get_preset
 
-__all__ = ["setup"]
+__all__ = ["setup", "clip_caveat"]
 
 
 def setup(seed: int = 0) -> Preset:
@@ -33,3 +33,12 @@ def setup(seed: int = 0) -> Preset:
     preset = get_preset()
     print(banner(preset))
     return preset
+
+
+def clip_caveat(clip) -> None:
+    """Under a CLIP result: say plainly when the CLIP in use has random weights (offline stand-in)."""
+    if getattr(clip, "is_random", False):
+        print(
+            f"WARNING: {clip.name} has RANDOM weights (offline preset): the numbers, rankings and "
+            "probabilities in this section are meaningless. Run with EMBEDDINGS_MODELS=article for real CLIP."
+        )

@@ -200,3 +200,13 @@ def test_transformers_4_tensor_outputs(clip, food, monkeypatch):
     assert np.allclose(clip.encode_text(texts), want_text, atol=1e-5)
     assert np.allclose(clip.encode_images(food[1][:2]), want_img, atol=1e-5)
     assert calls == ["text", "image"]
+
+
+def test_notebook_caveat_is_printed_only_for_random_clip(clip, capsys):
+    from helpers.notebook import clip_caveat
+
+    clip_caveat(clip)
+    out = capsys.readouterr().out
+    assert "RANDOM weights" in out and "meaningless" in out and clip.name in out
+    clip_caveat(types.SimpleNamespace(name="openai/clip-vit-base-patch32", is_random=False))
+    assert capsys.readouterr().out == ""
