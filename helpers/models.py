@@ -483,7 +483,7 @@ class ClipModel:
             warnings.warn(
                 f"{len(long)} text(s) exceed CLIP's limit of {self.max_length} tokens and were truncated "
                 f"(item {', '.join(map(str, long[:10]))}).",
-                stacklevel=2,
+                stacklevel=3,  # the caller's line (1: here, 2: torch's inference_mode wrapper)
             )
         starts = range(0, len(texts), batch_size)
         out = []

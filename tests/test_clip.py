@@ -128,8 +128,9 @@ def test_logit_scale_is_the_exponentiated_parameter(clip):
 def test_text_over_77_tokens_is_truncated_with_a_warning(clip):
     head = "a photo of a cake with " + "strawberries and cream and " * 20  # well over 77 tokens
     assert len(clip.tokenizer(head)["input_ids"]) > clip.max_length == 77
-    with pytest.warns(UserWarning, match=r"exceed CLIP's limit of 77 tokens.*item 1\b"):
+    with pytest.warns(UserWarning, match=r"exceed CLIP's limit of 77 tokens.*item 1\b") as caught:
         emb = clip.encode_text(["cake", head + "and a cherry on top", head + "served with fries"])
+    assert [w.filename for w in caught if "77 tokens" in str(w.message)] == [__file__], "warning points at the caller"
     assert emb.shape == (3, clip.dim) and np.isfinite(emb).all()
     # everything after token 77 is cut, so the two different endings give the same vector
     assert np.allclose(emb[1], emb[2], atol=1e-6)
