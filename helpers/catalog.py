@@ -42,6 +42,10 @@ __all__ = [
     "search",
     "precision_at_k",
     "evaluate",
+    "top_k_overlap",
+    "rankings_table",
+    "neighbour_grid",
+    "contribution_chart",
 ]
 
 CATALOG_CSV = DATA_DIR / "catalog.csv"
@@ -334,3 +338,113 @@ def evaluate(
     table.loc["random ranking"] = [_chance(labels) for _ in ks]
     table.loc["best possible"] = [_best_possible(labels, k) for k in ks]
     return table.round(3)
+
+
+def top_k_overlap(a: np.ndarray, b: np.ndarray, k: int = 5) -> float:
+    """Mean fraction of shared items between the top-``k`` lists of two embeddings of the same items."""
+    from .similarity import top_k
+
+    sa, sb = cosine_similarity(a), cosine_similarity(b)
+    shared = [len(set(top_k(sa[q], k, exclude=q)[0]) & set(top_k(sb[q], k, exclude=q)[0])) / k
+              for q in range(len(sa))]
+    return float(np.mean(shared))
+
+
+# --------------------------------------------------------------------------- figures and tables
+
+
+def _weights_label(weights: Mapping[str, float]) -> str:
+    fr = validate_weights(weights)
+    return ", ".join(f"{m} {f:.2f}" for m, f in fr.items() if f > 0)
+
+
+def rankings_table(
+    catalog: Sequence[Item], blocks: Mapping[str, np.ndarray], query: str,
+    weightings: Mapping[str, Mapping[str, float]], k: int = 5,
+):
+    """Top-``k`` names (with scores) for one query under several weightings, side by side.
+
+    A trailing ``*`` marks an item of the query's category.
+    """
+    import pandas as pd
+
+    q = [it.id for it in catalog].index(item(query, catalog).id)
+    cols = {}
+    for label, w in weightings.items():
+        idx, scores, _ = search(blocks, q, w, k)
+        cols[label] = [f"{catalog[i].name}{' *' if catalog[i].category == catalog[q].category else ''} "
+                       f"({s:.3f})" for i, s in zip(idx, scores)]
+    return pd.DataFrame(cols, index=pd.RangeIndex(1, k + 1, name="rank"))
+
+
+def neighbour_grid(
+    catalog: Sequence[Item], blocks: Mapping[str, np.ndarray], query: str,
+    weightings: Mapping[str, Mapping[str, float]], k: int = 4, images: Sequence | None = None,
+    size: float = 1.75,
+):
+    """One row per weighting: the query photo, then its top-``k`` with scores.
+
+    Titles of items in the query's category are green, others grey; the row label
+    counts them. ``images`` (one per item, e.g. thumbnails) avoids re-reading photos.
+    """
+    import textwrap
+
+    import matplotlib.pyplot as plt
+
+    from .images import thumbnail
+
+    ids = [it.id for it in catalog]
+    q = ids.index(item(query, catalog).id)
+    pics = images if images is not None else [it.path for it in catalog]
+    n_same = sum(it.category == catalog[q].category for it in catalog) - 1
+    fig, axes = plt.subplots(len(weightings), k + 1, figsize=(size * (k + 1) + 1.6, size * 1.25 * len(weightings)),
+                             squeeze=False)
+    for r, (label, w) in enumerate(weightings.items()):
+        idx, scores, _ = search(blocks, q, w, k)
+        hits = sum(catalog[i].category == catalog[q].category for i in idx)
+        for c, ax in enumerate(axes[r]):
+            i = q if c == 0 else idx[c - 1]
+            ax.imshow(thumbnail(pics[i], 128))
+            ax.set_xticks([])
+            ax.set_yticks([])
+            name = textwrap.shorten(catalog[i].name, 24, placeholder="...")
+            if c == 0:
+                ax.set_title(f"query: {name}", fontsize=8, color="red")
+                for spine in ax.spines.values():
+                    spine.set_color("red")
+                    spine.set_linewidth(2)
+                score_note = f"{hits}/{k} same category" if n_same else "no other item\nin its category"
+                ax.set_ylabel(f"{label}\n({_weights_label(w)})\n{score_note}", fontsize=8, rotation=0,
+                              ha="right", va="center", labelpad=8)
+            else:
+                same = catalog[i].category == catalog[q].category
+                ax.set_title(f"{name}\n{scores[c - 1]:.3f}", fontsize=8, color="green" if same else "0.35")
+    fig.tight_layout()
+    return fig
+
+
+def contribution_chart(
+    catalog: Sequence[Item], blocks: Mapping[str, np.ndarray], query: str, weights: Mapping[str, float], k: int = 5,
+):
+    """'Why is this similar?': per result, a stacked bar of what each modality added to its score."""
+    import matplotlib.pyplot as plt
+
+    from .widgets import MODALITY_COLOURS
+
+    ids = [it.id for it in catalog]
+    q = ids.index(item(query, catalog).id)
+    idx, scores, contrib = search(blocks, q, weights, k)
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * k + 1.2))
+    labels = [catalog[i].name for i in idx][::-1]
+    left = np.zeros(len(idx))
+    for m, values in contrib.items():
+        ax.barh(labels, values[::-1], left=left, color=MODALITY_COLOURS.get(m), label=m)
+        left += values[::-1]
+    for y, s in enumerate(scores[::-1]):
+        ax.text(s + 0.005, y, f"{s:.3f}", va="center", fontsize=8)
+    ax.set_xlim(0, max(1.0, float(left.max()) + 0.08))
+    ax.set_xlabel("combined score = sum of the modalities' contributions")
+    ax.set_title(f"Why are these similar to {catalog[q].name}? ({_weights_label(weights)})", fontsize=10)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
