@@ -9,7 +9,8 @@ from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 
 from .images import ImageInput, thumbnail
 
-__all__ = ["similarity_heatmap", "image_grid", "project_2d", "embedding_map", "result_strip", "probability_bars"]
+__all__ = ["similarity_heatmap", "image_grid", "project_2d", "embedding_map", "result_strip", "probability_bars",
+           "text_query_grid"]
 
 
 def _add_thumbs(ax, images: Sequence[ImageInput], axis: str, size: int = 64, zoom: float = 0.45) -> None:
@@ -108,6 +109,29 @@ def result_strip(query: ImageInput | None, results: Sequence[ImageInput], scores
         for spine in ax0.spines.values():
             spine.set_visible(True)
             spine.set_color("red")
+    return fig
+
+
+def text_query_grid(queries: Sequence[str], results: Sequence[Sequence[ImageInput]],
+                    scores: Sequence[Sequence[float]], titles: Sequence[Sequence[str]] | None = None,
+                    size: float = 2.0):
+    """One row per text query: the query on the left, its ranked images with scores to the right."""
+    k = max((len(r) for r in results), default=0)
+    if not queries or k == 0:
+        raise ValueError("text_query_grid: nothing to show")
+    fig, axes = plt.subplots(len(queries), k, figsize=(size * k + 1.6, (size + 0.35) * len(queries)), squeeze=False)
+    for q, query in enumerate(queries):
+        for j, ax in enumerate(axes[q]):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if j >= len(results[q]):
+                ax.axis("off")
+                continue
+            ax.imshow(thumbnail(results[q][j], 160))
+            label = f"{titles[q][j]}\n" if titles is not None else ""
+            ax.set_title(f"{label}{scores[q][j]:.3f}", fontsize=8)
+        axes[q, 0].set_ylabel(f'"{query}"', fontsize=10, rotation=0, ha="right", va="center")
+    fig.tight_layout()
     return fig
 
 

@@ -211,3 +211,21 @@ def test_notebook_caveat_is_printed_only_for_random_clip(clip, capsys):
     assert "RANDOM weights" in out and "meaningless" in out and clip.name in out
     clip_caveat(types.SimpleNamespace(name="openai/clip-vit-base-patch32", is_random=False))
     assert capsys.readouterr().out == ""
+
+
+def test_text_query_grid_draws_one_row_per_query(clip, food, food_emb):
+    import matplotlib.pyplot as plt
+
+    from helpers.plots import text_query_grid
+
+    queries = ["cake", "chips"]
+    found = [top_k(row, 3) for row in clip.encode_text(queries) @ food_emb.T]
+    fig = text_query_grid(queries, [[food[1][i] for i in idx] for idx, _ in found], [s for _, s in found],
+                          [[food[0][i].name for i in idx] for idx, _ in found])
+    assert len(fig.axes) == 6
+    assert fig.axes[0].get_ylabel() == '"cake"' and fig.axes[3].get_ylabel() == '"chips"'
+    idx, scores = found[1]
+    assert fig.axes[3].get_title() == f"{food[0][idx[0]].name}\n{scores[0]:.3f}"
+    plt.close(fig)
+    with pytest.raises(ValueError, match="nothing to show"):
+        text_query_grid([], [], [])
