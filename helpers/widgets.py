@@ -189,12 +189,12 @@ class WeightExplorer:
     def update(self) -> None:
         """Re-rank with the current sliders and redraw the view."""
         self.rerank()
-        self._render_text()
         if self.image is not None:
             self._draw()
         if self.credits_html is not None:
             shown = [self.query, *self.ranking_indices.tolist()]
             self.credits_html.value = f"<small>{html.escape(self._credits(shown))}</small>"
+        self._render_text()  # last: when the text has changed, the picture has been sent already
 
     def rerank(self) -> list[str]:
         """Weighted average of the per-modality scores, then the top-k; no drawing."""
