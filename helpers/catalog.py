@@ -105,7 +105,8 @@ def _validate_rows(rows: list[dict[str, str]], path: Path) -> list[Item]:
         try:
             record(row["image"])
         except KeyError:
-            raise CatalogError(f"{where}: image {row['image']!r} is not in the image registry (data/images.csv)") from None
+            raise CatalogError(
+                f"{where}: image {row['image']!r} is not in the image registry (data/images.csv)") from None
         items.append(Item(**{f.name: row[f.name].strip() for f in fields(Item)}))
     return items
 

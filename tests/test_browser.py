@@ -118,7 +118,8 @@ def lab(tmp_path):
         deadline = time.monotonic() + SERVER_START_S
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"JupyterLab exited with {proc.returncode}:\n{(tmp_path / 'jupyterlab.log').read_text()[-3000:]}")
+                tail = (tmp_path / "jupyterlab.log").read_text()[-3000:]
+                pytest.fail(f"JupyterLab exited with {proc.returncode}:\n{tail}")
             try:
                 _get(f"{base}/api/status?token={token}", timeout=2)
                 break
