@@ -32,6 +32,8 @@ prepare-workshop: setup
 
 bench: setup
 	$(PY) benchmarks/bench_text.py
+	$(PY) benchmarks/bench_images.py
+	$(PY) benchmarks/bench_rerank.py
 
 sync: setup
 	$(PY) tools/sync_notebooks.py
