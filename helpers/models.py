@@ -187,7 +187,6 @@ class TextEncoder:
                 out[idx] = _l2_rows(pooled)
         return out
 
-
     @torch.inference_mode()
     def encode_static(self, texts: Sequence[str]) -> np.ndarray:
         """Average of the model's *input* token vectors: no context, no transformer layers.
@@ -199,6 +198,8 @@ class TextEncoder:
         texts = self._check_texts(texts)
         table = self.model.get_input_embeddings().weight
         out = np.empty((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
         for i, ids in enumerate(self.tokenize(texts)["input_ids"]):
             ids = [t for t in ids if t not in self.tokenizer.all_special_ids] or ids
             out[i] = _l2_rows(table[torch.tensor(ids, device=self.device)].mean(dim=0, keepdim=True))[0]

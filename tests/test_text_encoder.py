@@ -23,6 +23,7 @@ def test_shape_dtype_and_unit_norm(enc):
 
 def test_empty_input_gives_zero_rows(enc):
     assert enc.encode([]).shape == (0, 384)
+    assert enc.encode_static([]).shape == (0, 384)
 
 
 def test_paraphrases_beat_unrelated_sentences_by_a_margin(enc):
