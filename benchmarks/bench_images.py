@@ -19,24 +19,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from _common import peak_rss_mb, run_isolated  # noqa: E402
 _MIRROR = ROOT.parent / "shared" / "data" / "images"
 if _MIRROR.is_dir():
     os.environ.setdefault("EMBEDDINGS_IMAGE_MIRROR", str(_MIRROR))
 
 TARGET = 0.6
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_one(model: str, n: int, repeats: int, batch_size: int) -> dict:
@@ -97,12 +93,8 @@ def main() -> None:
     if args.model:
         print(json.dumps(run_one(args.model, args.n, args.repeats, args.batch_size)))
         return
-    rows = []
-    for model in ["resnet18-random", "efficientnet-lite0"]:
-        out = subprocess.run([sys.executable, __file__, "--model", model, "--n", str(args.n), "--repeats",
-                              str(args.repeats), "--batch-size", str(args.batch_size)],
-                             capture_output=True, text=True, check=True)
-        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    rows = [run_isolated(__file__, model, args.n, args.repeats, args.batch_size)
+            for model in ["resnet18-random", "efficientnet-lite0"]]
     print(f"image encode benchmark: {args.n} photos (the registry's 38, repeated), batch size {args.batch_size}, "
           f"medians of {args.repeats} interleaved repeats, {rows[0]['threads']} torch threads, {os.cpu_count()} CPUs")
     hdr = (f"{'model':28s} {'load s':>7s} {'encode/s':>9s} {'raw/s':>8s} {'prepare/s':>10s} {'decode/s':>9s} "

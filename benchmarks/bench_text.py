@@ -17,15 +17,15 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from _common import peak_rss_mb, run_isolated  # noqa: E402
 
 
 def make_texts(n: int, seed: int = 0) -> list[str]:
@@ -35,10 +35,6 @@ def make_texts(n: int, seed: int = 0) -> list[str]:
     base = pd.read_csv(ROOT / "data" / "texts" / "corpus.csv").text.tolist()
     rng = random.Random(seed)
     return [" ".join(rng.choice(base) for _ in range(rng.choice([1, 1, 1, 2, 3, 5, 8]))) for _ in range(n)]
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(fn, repeats: int) -> float:
@@ -116,11 +112,9 @@ def main() -> None:
     if args.model:
         print(json.dumps(run_one(args.model, args.n, args.repeats, args.batch_size)))
         return
-    rows = []
-    for model, n, rep in [("minilm", args.n, args.repeats), ("distilbert-random", args.n // 2, max(3, args.repeats // 2))]:
-        out = subprocess.run([sys.executable, __file__, "--model", model, "--n", str(n), "--repeats", str(rep),
-                              "--batch-size", str(args.batch_size)], capture_output=True, text=True, check=True)
-        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    rows = [run_isolated(__file__, model, n, rep, args.batch_size)
+            for model, n, rep in [("minilm", args.n, args.repeats),
+                                  ("distilbert-random", args.n // 2, max(3, args.repeats // 2))]]
     print(f"text encode benchmark: batch size {args.batch_size}, medians over repeats, {rows[0]['threads']} torch threads")
     hdr = f"{'model':32s} {'n':>5s} {'tok/txt':>7s} {'load s':>7s} {'encode/s':>9s} {'raw/s':>8s} {'naive/s':>8s} {'enc/raw':>7s} {'enc/naive':>9s} {'peak MB':>8s}"
     print(hdr)
