@@ -237,11 +237,8 @@ class WeightExplorer:
         raise KeyError(f"no item named {query!r}")
 
     def _checked(self, weights: Mapping[str, float], merge: bool) -> dict[str, float]:
-        for m in weights:
-            if m not in self.modalities:
-                raise KeyError(f"unknown modality {m!r}; known modalities: {', '.join(self.modalities)}")
         merged = {**(self.weights if merge else {m: 0.0 for m in self.modalities}), **weights}
-        validate_weights(merged, known=self.modalities)  # non-numbers, NaN, inf, negatives, all zero
+        validate_weights(merged, known=self.modalities)  # unknown modality, non-numbers, NaN, inf, negatives, all zero
         merged = {m: float(w) for m, w in merged.items()}
         top = max(merged.values())
         return {m: (w / top if top > 1 else w) for m, w in merged.items()}
