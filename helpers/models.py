@@ -75,6 +75,17 @@ def _check_batch_size(batch_size: int) -> int:
     return batch_size
 
 
+def _check_texts(texts: Sequence[str], method: str) -> list[str]:
+    """``texts`` as a list of str; a ``TypeError`` naming the first non-string item otherwise."""
+    if isinstance(texts, str):
+        raise TypeError(f"{method} takes a list of strings; wrap a single text in a list: [text]")
+    texts = list(texts)
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise TypeError(f"text item {i} is {type(t).__name__}, not str: {t!r:.60}")
+    return texts
+
+
 def _unavailable(name: str, host: str) -> ModelUnavailableError:
     return ModelUnavailableError(
         f"The model {name!r} is not in the local cache and {host} cannot be reached. "
@@ -133,13 +144,7 @@ class TextEncoder:
         return f"TextEncoder({self.name!r}, dim={self.dim}, max_length={self.max_length}, device={self.device})"
 
     def _check_texts(self, texts: Sequence[str]) -> list[str]:
-        if isinstance(texts, str):
-            raise TypeError("encode() takes a list of strings; wrap a single text in a list: [text]")
-        texts = list(texts)
-        for i, t in enumerate(texts):
-            if not isinstance(t, str):
-                raise TypeError(f"text item {i} is {type(t).__name__}, not str: {t!r:.60}")
-        return texts
+        return _check_texts(texts, "encode()")
 
     def tokenize(self, texts: Sequence[str]) -> dict[str, list[list[int]]]:
         """Token ids (truncated to ``max_length``), warning about every text that was cut."""
@@ -471,12 +476,7 @@ class ClipModel:
     def encode_text(self, texts: Sequence[str], batch_size: int = 64, progress: bool | None = None) -> np.ndarray:
         """Embed texts into CLIP's space; texts over 77 tokens are truncated with a warning."""
         _check_batch_size(batch_size)
-        if isinstance(texts, str):
-            raise TypeError("encode_text() takes a list of strings; wrap a single text in a list: [text]")
-        texts = list(texts)
-        for i, t in enumerate(texts):
-            if not isinstance(t, str):
-                raise TypeError(f"text item {i} is {type(t).__name__}, not str: {t!r:.60}")
+        texts = _check_texts(texts, "encode_text()")
         if not texts:
             return np.empty((0, self.dim), dtype=np.float32)
         long = [i for i, t in enumerate(texts) if len(self.tokenizer(t, verbose=False)["input_ids"]) > self.max_length]
