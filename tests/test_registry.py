@@ -25,16 +25,30 @@ def _mirror_with(tmp_path: Path, rec: data.ImageRecord, content: bytes) -> Path:
     return mirror
 
 
+EXPECTED_COUNTS = {  # the shared photo set (../shared/data/images/README.md)
+    "cats": 4, "dogs": 6, "food": 30, "people": 5, "sports": 12, "footwear": 6, "clothing": 4,
+    "appliances": 2, "electronics": 11, "cameras": 9, "furniture": 11, "plants": 9,
+}
+
+
 def test_registry_is_complete_and_well_formed():
     recs = data.registry()
-    assert len(recs) >= 38
+    assert len(recs) == sum(EXPECTED_COUNTS.values()) == 109
     assert len({r.file for r in recs}) == len(recs)
     for r in recs:
-        assert len(r.sha256) == 64 and r.url.startswith("https://")
-        assert r.license and r.attribution and r.category in {"cats", "dogs", "food", "people"}
+        assert re.fullmatch(r"[0-9a-f]{64}", r.sha256) and r.url.startswith("https://")
+        assert r.license and r.attribution and r.file.startswith(r.category + "/")
         # URLs are pinned to a commit, never a moving branch
         assert re.search(r"/[0-9a-f]{40}/", r.url), r.url
-    assert {len(data.records(c)) for c in ("cats", "dogs")} == {4, 6}
+    assert {c: len(data.records(c)) for c in EXPECTED_COUNTS} == EXPECTED_COUNTS
+
+
+def test_share_alike_photos_name_their_licence_in_the_credit():
+    sa = [r for r in data.registry() if "BY-SA" in r.license]
+    assert {r.file for r in data.records("appliances")} <= {r.file for r in sa}
+    for r in sa:
+        version = re.search(r"CC BY-SA [0-9.]+", r.license).group(0)
+        assert version in r.attribution, r.file
 
 
 def test_record_lookup_by_file_or_name():
@@ -129,3 +143,56 @@ def test_all_shared_photos_verify(cache):
     assert len(paths) == len(data.registry())
     for p, r in zip(paths, data.registry()):
         assert hashlib.sha256(p.read_bytes()).hexdigest() == r.sha256
+
+
+def _build_registry_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "build_registry", Path(__file__).resolve().parents[1] / "tools" / "build_registry.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_build_registry_reproduces_the_committed_registry():
+    src = SHARED / "SOURCES.csv"
+    if not src.is_file():
+        pytest.skip("shared SOURCES.csv not available")
+    build = _build_registry_module()
+    with open(data.REGISTRY_CSV, newline="", encoding="utf-8") as f:
+        committed = list(csv.DictReader(f))
+    assert build.build(src) == committed, "run: python tools/build_registry.py"
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda r: r.update(raw_url=r["raw_url"].replace(r["commit"], "main")), "not pinned"),
+    (lambda r: r.update(sha256="abc"), "not 64 hex digits"),
+    (lambda r: r.update(attribution=" "), "empty attribution"),
+    (lambda r: r.update(file="dogs/" + r["file"].split("/")[1]), "folder does not match"),
+])
+def test_build_registry_rejects_a_bad_row_and_keeps_the_old_file(tmp_path, change, message):
+    src = SHARED / "SOURCES.csv"
+    if not src.is_file():
+        pytest.skip("shared SOURCES.csv not available")
+    build = _build_registry_module()
+    with open(src, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    change(rows[12])
+    bad = tmp_path / "SOURCES.csv"
+    with open(bad, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    with pytest.raises(build.SourceError, match=message) as err:
+        build.build(bad)
+    assert rows[12]["file"] in str(err.value) or "dogs/" in str(err.value)
+
+
+def test_build_registry_names_a_missing_share_alike_licence():
+    build = _build_registry_module()
+    row = {"file": "appliances/t.jpg", "category": "appliances", "label": "toaster",
+           "raw_url": "https://raw.githubusercontent.com/o/r/" + "a" * 40 + "/t.jpg", "commit": "a" * 40,
+           "sha256": "0" * 64, "bytes": "1", "width": "1", "height": "1", "license": "CC BY-SA 4.0",
+           "attribution": "Toaster by someone", "source_repo": "o/r", "path_in_repo": "t.jpg"}
+    assert build.registry_row(row)["attribution"] == "Toaster by someone, CC BY-SA 4.0"
