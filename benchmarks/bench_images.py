@@ -38,14 +38,15 @@ TARGET = 0.6
 def run_one(model: str, n: int, repeats: int, batch_size: int) -> dict:
     import torch
 
-    from helpers import data, models
+    from helpers import data
+    from helpers.models.images import build_efficientnet_lite0, build_resnet18
     from helpers.images import load_image
 
     photos = data.fetch_all(progress=False)
     paths = (photos * (n // len(photos) + 1))[:n]
     rss0 = peak_rss_mb()
     t0 = time.perf_counter()
-    enc = models.build_resnet18(pretrained=False) if model == "resnet18-random" else models.build_efficientnet_lite0()
+    enc = build_resnet18(pretrained=False) if model == "resnet18-random" else build_efficientnet_lite0()
     load_s = time.perf_counter() - t0
 
     enc.encode(paths[:batch_size], progress=False)  # warm-up (allocations, page cache)

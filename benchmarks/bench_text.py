@@ -51,6 +51,7 @@ def run_one(model: str, n: int, repeats: int, batch_size: int) -> dict:
     import torch
 
     from helpers import models
+    from helpers.availability import packaged_minilm_path
 
     texts = make_texts(n)
     rss0 = peak_rss_mb()
@@ -60,7 +61,7 @@ def run_one(model: str, n: int, repeats: int, batch_size: int) -> dict:
     else:
         from transformers import AutoTokenizer, DistilBertConfig, DistilBertModel
 
-        tok = AutoTokenizer.from_pretrained(models._packaged_minilm_path())  # same vocab as distilbert-base-uncased
+        tok = AutoTokenizer.from_pretrained(packaged_minilm_path())  # same vocab as distilbert-base-uncased
         torch.manual_seed(0)
         enc = models.TextEncoder(DistilBertModel(DistilBertConfig()), tok, name="distilbert-base (random init)")
     load_s = time.perf_counter() - t0

@@ -36,12 +36,22 @@ __all__ = [
     "fetch_all",
     "credits_markdown",
     "sha256_of",
+    "PhotoUnavailableError",
+    "fetched_records",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = REPO_ROOT / "data"
 REGISTRY_CSV = DATA_DIR / "images.csv"
 CREDITS_MD = DATA_DIR / "CREDITS.md"
+
+
+#: Every photo fetched in this process, in first-use order (the notebook's credits cell lists them).
+_FETCHED: dict[str, "ImageRecord"] = {}
+
+
+class PhotoUnavailableError(FileNotFoundError):
+    """A registered photo is not cached, not in a mirror, and cannot be downloaded now."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +146,12 @@ def _copy_verified(src: Path, dest: Path, expected: str, what: str) -> None:
 def fetch(rec: ImageRecord | str, progress: bool = True) -> Path:
     """Local, hash-verified path of a registered photo (downloaded or copied on first use)."""
     rec = record(rec) if isinstance(rec, str) else rec
+    path = _fetch(rec, progress)
+    _FETCHED.setdefault(rec.file, rec)
+    return path
+
+
+def _fetch(rec: ImageRecord, progress: bool) -> Path:
     dest = cache_dir() / rec.file
     if dest.is_file() and sha256_of(dest) == rec.sha256:
         return dest
@@ -147,15 +163,28 @@ def fetch(rec: ImageRecord | str, progress: bool = True) -> Path:
         _copy_verified(src, dest, rec.sha256, rec.file)
         return dest
     import pooch
+    import requests
 
-    path = pooch.retrieve(
-        rec.url,
-        known_hash=f"sha256:{rec.sha256}",
-        fname=Path(rec.file).name,
-        path=dest.parent,
-        progressbar=progress,
-    )
+    try:
+        path = pooch.retrieve(
+            rec.url,
+            known_hash=f"sha256:{rec.sha256}",
+            fname=Path(rec.file).name,
+            path=dest.parent,
+            progressbar=progress,
+        )
+    except requests.exceptions.RequestException as exc:
+        raise PhotoUnavailableError(
+            f"{rec.file}: not cached and cannot be downloaded ({type(exc).__name__}). Either connect to the "
+            "internet once (or run `make prepare-workshop` while online: the photos are cached afterwards), "
+            "or set EMBEDDINGS_IMAGE_MIRROR to a folder that holds the photos (e.g. a workshop USB stick)."
+        ) from None
     return Path(path)
+
+
+def fetched_records() -> list[ImageRecord]:
+    """The registered photos fetched so far in this process, in first-use order."""
+    return list(_FETCHED.values())
 
 
 def fetch_all(category: str | None = None, progress: bool = True) -> list[Path]:

@@ -1,18 +1,25 @@
-"""What the shared setup cell of every notebook calls."""
+"""What notebooks call around their lessons: the setup cell, checked claims, photo credits."""
 from __future__ import annotations
 
 import os
 import warnings
 
-from .presets import Preset, banner, get_preset
+from .availability import Preset, banner, get_preset
 
-__all__ = ["setup", "clip_caveat"]
+__all__ = ["setup", "check", "ClaimFailed", "STRICT_ENV", "photo_credits"]
+
+#: When this environment variable is "1" (the tests set it), a failed check raises after printing.
+STRICT_ENV = "EMBEDDINGS_STRICT_CHECKS"
+
+
+class ClaimFailed(AssertionError):
+    """A lesson's claim does not hold in this run (raised only in strict mode, i.e. in the tests)."""
 
 
 def setup(seed: int = 0) -> Preset:
     """Seed the RNGs, set quiet, readable defaults, and print the preset banner.
 
-    Returns the active :class:`~helpers.presets.Preset`.
+    Returns the active :class:`~helpers.availability.Preset`.
     """
     import matplotlib.pyplot as plt
     import numpy as np
@@ -35,10 +42,32 @@ def setup(seed: int = 0) -> Preset:
     return preset
 
 
-def clip_caveat(clip) -> None:
-    """Under a CLIP result: say plainly when the CLIP in use has random weights (offline stand-in)."""
-    if getattr(clip, "is_random", False):
-        print(
-            f"WARNING: {clip.name} has RANDOM weights (offline preset): the numbers, rankings and "
-            "probabilities in this section are meaningless. Run with EMBEDDINGS_MODELS=article for real CLIP."
-        )
+def check(claim: str, ok: bool, numbers: str = "") -> bool:
+    """Print one checked line for a result the lesson relies on, and return whether it holds.
+
+    ``✓ <claim>: <numbers>`` when ``ok``, ``✗ <claim>: <numbers>`` when not. A learner on another
+    preset or model version sees an honest line instead of an exception; the tests set
+    ``EMBEDDINGS_STRICT_CHECKS=1``, which turns a ``✗`` into a :class:`ClaimFailed` error.
+    """
+    ok = bool(ok)
+    line = f"{'✓' if ok else '✗'} {claim}" + (f": {numbers}" if numbers else "")
+    print(line)
+    if not ok and os.environ.get(STRICT_ENV) == "1":
+        raise ClaimFailed(line)
+    return ok
+
+
+def photo_credits() -> None:
+    """The notebook's one credits cell: every registered photo this kernel used, grouped by source."""
+    from .data import fetched_records
+
+    groups: dict[str, list[str]] = {}
+    for r in fetched_records():
+        source = r.attribution if r.license in r.attribution else f"{r.attribution} [{r.license}]"
+        groups.setdefault(source, []).append(r.file.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+    if not groups:
+        print("This notebook showed no registered photos.")
+        return
+    print(f"Photos in this notebook ({sum(map(len, groups.values()))}); full credits: data/CREDITS.md")
+    for source, names in groups.items():
+        print(f"- {source}: {', '.join(names)}")

@@ -1,16 +1,32 @@
-"""Figures used across the notebooks: heatmaps, image grids and 2-D maps of embeddings."""
+"""Every figure of the series: heatmaps, image grids, 2-D maps, neighbour grids, contribution charts.
+
+Figures only draw: the numbers come from :mod:`helpers.similarity`, :mod:`helpers.retrieval`
+and :mod:`helpers.evaluation`."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 
+from .catalog import Item, item_index
 from .images import ImageInput, thumbnail
+from .retrieval import search
+from .similarity import validate_weights
 
 __all__ = ["similarity_heatmap", "image_grid", "project_2d", "embedding_map", "result_strip", "probability_bars",
-           "text_query_grid"]
+           "text_query_grid", "MODALITY_COLOURS", "modality_colour", "weights_label", "neighbour_grid",
+           "contribution_chart"]
+
+#: One colour per modality, the same in every figure and in the widget.
+MODALITY_COLOURS = {"text": "#4c72b0", "photo": "#dd8452", "colour": "#55a868"}
+_FALLBACK_COLOURS = ["#8172b3", "#c44e52", "#937860", "#da8bc3"]
+
+
+def modality_colour(name: str, position: int = 0) -> str:
+    """The colour of a modality (a fallback palette for modalities without one)."""
+    return MODALITY_COLOURS.get(name, _FALLBACK_COLOURS[position % len(_FALLBACK_COLOURS)])
 
 
 def _add_thumbs(ax, images: Sequence[ImageInput], axis: str, size: int = 64, zoom: float = 0.45) -> None:
@@ -217,5 +233,78 @@ def probability_bars(probs: np.ndarray, labels: Sequence[str], images: Sequence[
                 axes[i, 0].set_title(titles[i], fontsize=9)
     if suptitle:
         fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- several embeddings per item
+
+
+
+def weights_label(weights: Mapping[str, float]) -> str:
+    """'text 0.50, photo 0.50': the weights as fractions of their sum (zero weights left out)."""
+    fr = validate_weights(weights)
+    return ", ".join(f"{m} {f:.2f}" for m, f in fr.items() if f > 0)
+
+
+def neighbour_grid(
+    catalog: Sequence[Item], blocks: Mapping[str, np.ndarray], query: str,
+    weightings: Mapping[str, Mapping[str, float]], k: int = 4, images: Sequence | None = None,
+    size: float = 1.75,
+):
+    """One row per weighting: the query photo, then its top-``k`` with scores.
+
+    Titles of items in the query's category are green, others grey; the row label
+    counts them. ``images`` (one per item, e.g. thumbnails) avoids re-reading photos.
+    """
+    import textwrap
+
+    q = item_index(query, catalog)
+    pics = images if images is not None else [it.path for it in catalog]
+    n_same = sum(it.category == catalog[q].category for it in catalog) - 1
+    fig, axes = plt.subplots(len(weightings), k + 1, figsize=(size * (k + 1) + 1.6, size * 1.25 * len(weightings)),
+                             squeeze=False)
+    for r, (label, w) in enumerate(weightings.items()):
+        idx, scores, _ = search(blocks, q, w, k)
+        hits = sum(catalog[i].category == catalog[q].category for i in idx)
+        for c, ax in enumerate(axes[r]):
+            i = q if c == 0 else idx[c - 1]
+            ax.imshow(thumbnail(pics[i], 128))
+            ax.set_xticks([])
+            ax.set_yticks([])
+            name = textwrap.shorten(catalog[i].name, 24, placeholder="...")
+            if c == 0:
+                ax.set_title(f"query: {name}", fontsize=8, color="red")
+                for spine in ax.spines.values():
+                    spine.set_color("red")
+                    spine.set_linewidth(2)
+                score_note = f"{hits}/{k} same category" if n_same else "no other item\nin its category"
+                ax.set_ylabel(f"{label}\n({weights_label(w)})\n{score_note}", fontsize=8, rotation=0,
+                              ha="right", va="center", labelpad=8)
+            else:
+                same = catalog[i].category == catalog[q].category
+                ax.set_title(f"{name}\n{scores[c - 1]:.3f}", fontsize=8, color="green" if same else "0.35")
+    fig.tight_layout()
+    return fig
+
+
+def contribution_chart(
+    catalog: Sequence[Item], blocks: Mapping[str, np.ndarray], query: str, weights: Mapping[str, float], k: int = 5,
+):
+    """'Why is this similar?': per result, a stacked bar of what each modality added to its score."""
+    q = item_index(query, catalog)
+    idx, scores, contrib = search(blocks, q, weights, k)
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * k + 1.2))
+    labels = [catalog[i].name for i in idx][::-1]
+    left = np.zeros(len(idx))
+    for j, (m, values) in enumerate(contrib.items()):
+        ax.barh(labels, values[::-1], left=left, color=modality_colour(m, j), label=m)
+        left += values[::-1]
+    for y, s in enumerate(scores[::-1]):
+        ax.text(s + 0.005, y, f"{s:.3f}", va="center", fontsize=8)
+    ax.set_xlim(0, max(1.0, float(left.max()) + 0.08))
+    ax.set_xlabel("combined score = sum of the modalities' contributions")
+    ax.set_title(f"Why are these similar to {catalog[q].name}? ({weights_label(weights)})", fontsize=10)
+    ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     return fig

@@ -13,7 +13,7 @@ import argparse
 import sys
 
 from . import data
-from .presets import PRESETS, article_models_cached
+from .availability import PRESETS, article_models_cached
 
 
 def main(argv: list[str] | None = None) -> int:

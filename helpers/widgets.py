@@ -22,12 +22,10 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+from .plots import modality_colour
 from .similarity import contributions, normalize, top_k, validate_weights, weighted_scores
 
-__all__ = ["WeightExplorer", "MODALITY_COLOURS"]
-
-MODALITY_COLOURS = {"text": "#4c72b0", "photo": "#dd8452", "colour": "#55a868"}
-_FALLBACK = ["#8172b3", "#c44e52", "#937860", "#da8bc3"]
+__all__ = ["WeightExplorer"]
 
 
 class WeightExplorer:
@@ -256,7 +254,7 @@ class WeightExplorer:
         self.update()
 
     def _colour(self, m: str) -> str:
-        return MODALITY_COLOURS.get(m) or _FALLBACK[self.modalities.index(m) % len(_FALLBACK)]
+        return modality_colour(m, self.modalities.index(m))
 
     def _render_text(self) -> None:
         fractions = self._fractions()

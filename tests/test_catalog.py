@@ -13,6 +13,8 @@ import pytest
 from PIL import Image
 
 from helpers import catalog as C
+from helpers import evaluation as E
+from helpers import retrieval as R
 from helpers import data
 from helpers.similarity import combine, contributions, cosine_similarity, top_k, weighted_scores
 
@@ -148,20 +150,20 @@ def test_weights_1_0_0_reproduce_the_text_only_ranking_exactly(cat, blocks):
     text_sim = blocks["text"] @ blocks["text"].T
     for q in range(len(cat)):
         expected, _ = top_k(text_sim[q], len(cat) - 1, exclude=q)
-        got, _, _ = C.search(blocks, q, {"text": 1, "photo": 0, "colour": 0}, k=len(cat) - 1)
+        got, _, _ = R.search(blocks, q, {"text": 1, "photo": 0, "colour": 0}, k=len(cat) - 1)
         assert got.tolist() == expected.tolist(), cat[q].id
 
 
 def test_search_contributions_add_up_to_scores(blocks):
-    idx, scores, contrib = C.search(blocks, 0, {"text": 2, "photo": 1, "colour": 1}, k=5)
+    idx, scores, contrib = R.search(blocks, 0, {"text": 2, "photo": 1, "colour": 1}, k=5)
     assert np.allclose(sum(contrib.values()), scores, atol=1e-6)
-    per = C.per_modality_scores(blocks, 0)
+    per = R.per_modality_scores(blocks, 0)
     assert np.allclose(contrib["text"], 0.5 * per["text"][idx], atol=1e-6)
     assert 0 not in idx.tolist()
 
 
 def test_scaling_all_weights_changes_nothing(blocks):
-    per = C.per_modality_scores(blocks, 3)
+    per = R.per_modality_scores(blocks, 3)
     a = weighted_scores(per, {"text": 1, "photo": 2, "colour": 3})
     b = weighted_scores(per, {"text": 10, "photo": 20, "colour": 30})
     assert np.allclose(a, b)
@@ -181,16 +183,16 @@ def test_precision_at_k_by_hand():
         [.1, .1, .9, .1, 1],
     ])
     # queries 0..3 (label c occurs once, so query 4 is skipped); top-1: 1 ok, 0 ok, 4 wrong, 1 wrong
-    assert C.precision_at_k(sim, labels, 1) == pytest.approx(0.5)
+    assert E.precision_at_k(sim, labels, 1) == pytest.approx(0.5)
     # top-2: {1,2|3|4} -> q0: {1, x} 1/2, q1: {0,3} 1/2, q2: {4,3} 1/2, q3: {1,2} 1/2
-    assert C.precision_at_k(sim, labels, 2) == pytest.approx(0.5)
+    assert E.precision_at_k(sim, labels, 2) == pytest.approx(0.5)
     with pytest.raises(ValueError, match="undefined"):
-        C.precision_at_k(np.eye(3), ["a", "b", "c"], 1)
+        E.precision_at_k(np.eye(3), ["a", "b", "c"], 1)
 
 
 def test_evaluation_table_with_the_offline_models(cat, blocks, capsys):
     labels = [it.category for it in cat]
-    table = C.evaluate(blocks, labels, ks=(1, 3, 5), weightings={
+    table = E.evaluate(blocks, labels, ks=(1, 3, 5), weightings={
         "combined (equal)": {"text": 1, "photo": 1, "colour": 1},
         "text + photo": {"text": 1, "photo": 1, "colour": 0},
     })

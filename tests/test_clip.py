@@ -14,8 +14,9 @@ import pytest
 import torch
 
 from helpers import data
-from helpers.models import ClipModel, _features_tensor, build_tiny_random_clip, load_clip
-from helpers.presets import TINY_RANDOM_CLIP, get_preset
+from helpers.models import ClipModel, load_clip
+from helpers.models.clip import _features_tensor, build_tiny_random_clip
+from helpers.availability import TINY_RANDOM_CLIP, get_preset
 from helpers.similarity import cosine_similarity, top_k
 
 QUERIES = ["cake", "cheesecake", "chocolate cake", "fish and chips", "chips", "french fries", "churros"]
@@ -201,16 +202,6 @@ def test_transformers_4_tensor_outputs(clip, food, monkeypatch):
     assert np.allclose(clip.encode_text(texts), want_text, atol=1e-5)
     assert np.allclose(clip.encode_images(food[1][:2]), want_img, atol=1e-5)
     assert calls == ["text", "image"]
-
-
-def test_notebook_caveat_is_printed_only_for_random_clip(clip, capsys):
-    from helpers.notebook import clip_caveat
-
-    clip_caveat(clip)
-    out = capsys.readouterr().out
-    assert "RANDOM weights" in out and "meaningless" in out and clip.name in out
-    clip_caveat(types.SimpleNamespace(name="openai/clip-vit-base-patch32", is_random=False))
-    assert capsys.readouterr().out == ""
 
 
 def test_text_query_grid_draws_one_row_per_query(clip, food, food_emb):

@@ -12,7 +12,8 @@ import torch
 from PIL import Image
 
 from helpers import data
-from helpers.models import build_resnet18, imagenet_categories, load_image_encoder
+from helpers.models import imagenet_categories, load_image_encoder
+from helpers.models.images import build_resnet18
 from helpers.similarity import top_k
 
 CAT_WORDS = ("cat", "tabby", "lynx")  # ImageNet's cat classes: tabby, tiger cat, Persian cat, Siamese cat, Egyptian cat

