@@ -1,0 +1,90 @@
+"""Which models a collection uses, loaded only when something has to be embedded.
+
+Three embedding spaces, named after what they are for:
+
+* ``image``      - photos, by the preset's image encoder: photo -> similar photos, duplicates, the map
+* ``clip-image`` - photos, by the preset's CLIP image side: text -> photos
+* ``text``       - notes, by the preset's text encoder: text -> notes
+
+The model *names* come from the preset (no loading needed), so an index can tell whether its
+vectors are current without loading a single model: re-indexing an unchanged folder loads none.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..availability import Preset, get_preset
+
+__all__ = ["PREP_VERSION", "Space", "spaces", "Encoders"]
+
+#: Bump when the way this package prepares inputs changes: every vector is then recomputed.
+PREP_VERSION = "v1"
+
+
+@dataclass(frozen=True)
+class Space:
+    name: str  # "image", "clip-image" or "text"
+    kind: str  # what it embeds: "photo" or "note"
+    model: str  # the model's name in the preset
+    prep: str = PREP_VERSION
+
+
+def spaces(preset: Preset | None = None) -> list[Space]:
+    p = preset or get_preset()
+    return [Space("image", "photo", p.image), Space("clip-image", "photo", p.clip), Space("text", "note", p.text)]
+
+
+class Encoders:
+    """The preset's encoders, each loaded on first use; ``loaded`` lists the ones that were."""
+
+    def __init__(self, preset: Preset | None = None):
+        self.preset = preset or get_preset()
+        self.loaded: list[str] = []
+        self._cache: dict[str, object] = {}
+
+    def _get(self, what: str):
+        if what not in self._cache:
+            from .. import models
+
+            if what == "image":
+                self._cache[what] = models.load_image_encoder(self.preset.image)
+            elif what == "clip":
+                self._cache[what] = models.load_clip(self.preset.clip)
+            else:
+                self._cache[what] = models.load_text_encoder(self.preset.text)
+            self.loaded.append(getattr(self._cache[what], "name", what))
+        return self._cache[what]
+
+    @property
+    def image(self):
+        return self._get("image")
+
+    @property
+    def clip(self):
+        return self._get("clip")
+
+    @property
+    def text(self):
+        return self._get("text")
+
+    def photo_size(self) -> int:
+        """The pixel size photos are decoded for (the larger input of the two photo models)."""
+        return max(int(getattr(self.image, "input_size", 224)), int(getattr(self.clip, "input_size", 224)))
+
+    def embed(self, space: Space, inputs: list) -> np.ndarray:
+        """Embed decoded photos (PIL images) or note texts into ``space``: unit-norm float32 rows."""
+        if space.name == "image":
+            return self.image.encode(inputs, batch_size=max(1, len(inputs)), progress=False)
+        if space.name == "clip-image":
+            return self.clip.encode_images(inputs, batch_size=max(1, len(inputs)), progress=False)
+        return self.text.encode(inputs, progress=False)
+
+    def query(self, space: str, text: str) -> np.ndarray:
+        """A text query's vector in ``space`` (``clip-image``: CLIP's text side; ``text``: the text encoder)."""
+        if space == "clip-image":
+            return self.clip.encode_text([text])[0]
+        if space == "text":
+            return self.text.encode([text])[0]
+        raise ValueError(f"text queries go to 'clip-image' (photos) or 'text' (notes), not {space!r}")
