@@ -303,3 +303,16 @@ def test_load_images_names_the_index(tmp_path, good_jpeg):
     with pytest.raises(TypeError, match="item 1 "):
         load_images([good_jpeg, 3.5])
     assert [im.size for im in load_images([good_jpeg, _scene()])] == [(160, 120), (160, 120)]
+
+
+def test_raw_features_are_encode_before_normalisation():
+    from helpers import data
+
+    enc = load_image_encoder()
+    paths = [data.fetch(r) for r in data.records("cats")[:2]]
+    raw = enc.features(paths)
+    unit = enc.encode(paths)
+    assert raw.shape == unit.shape == (2, enc.dim) and raw.dtype == np.float32
+    norms = np.linalg.norm(raw, axis=1)
+    assert (norms > 1.5).all(), f"raw features should not be unit length: {norms}"
+    np.testing.assert_allclose(raw / norms[:, None], unit, atol=1e-5)

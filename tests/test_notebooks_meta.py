@@ -1,7 +1,8 @@
-"""Notebook hygiene: committed without outputs, shared cells current, readable structure.
+"""Notebook hygiene: committed without outputs, shared cells current, one step per cell, checked claims.
 
 (Executing the notebooks is done by nbval: pytest collects notebooks/*.ipynb with --nbval-lax.)
 """
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,12 @@ import sync_notebooks  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 MAX_CODE_LINES = 15
+MIN_CHECKS = 5
+HEADING = re.compile(r"^#{1,4} ", re.M)
+
+
+def _code(nb) -> str:
+    return "\n".join(c.source for c in nb.cells if c.cell_type == "code")
 
 
 def test_every_listed_notebook_exists_and_nothing_else():
@@ -64,3 +71,35 @@ def test_repository_url_is_written_in_one_place():
             and ".venv" not in p.parts and "build" not in p.parts and url in p.read_text(errors="ignore")]
     # pyproject.toml holds it; README's generated table and the notebooks derive from it
     assert {p.name for p in hits} <= {"pyproject.toml", "README.md"}, hits
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_one_step_per_cell_headings_open_their_cells(path):
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        text = cell.source.strip()
+        later = [m.group(0) for m in HEADING.finditer(text) if m.start() > 0]
+        assert not later, f"{path.name} cell {i}: a heading must open its cell; split it before {text[:60]!r}..."
+        for section in ("## Recap", "## Exercises"):
+            if section in text:
+                assert text.startswith(section), f"{path.name} cell {i}: {section} needs a cell of its own"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_checked_claims_and_one_credits_cell(path):
+    nb = nbformat.read(path, as_version=4)
+    code = _code(nb)
+    n_checks = len(re.findall(r"\bcheck\(", code))
+    assert n_checks >= MIN_CHECKS, f"{path.name}: {n_checks} checked claims, the lessons need at least {MIN_CHECKS}"
+    assert code.count("photo_credits(") <= 1, f"{path.name}: credit the photos once, at the end"
+    for gone in ("clip_caveat", "attribution_line"):
+        assert gone not in code, f"{path.name}: {gone} is gone; one photo_credits() cell at the end instead"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_data_is_reached_through_helpers_not_relative_paths(path):
+    code = _code(nbformat.read(path, as_version=4))
+    assert "../data" not in code and "..\\data" not in code, (
+        f"{path.name}: reach data through helpers (the working directory is /content in Colab)")

@@ -1,0 +1,39 @@
+"""Every notebook runs as in Colab: the Colab branch of its setup cell taken, from the folder above the clone.
+
+Colab's working directory is ``/content`` and the first cell clones the repository into
+``/content/embeddings-hands-on``. Here a temporary folder plays ``/content``, the repository is
+linked into it under that name (so the clone step is skipped, as on a second run in Colab), and a
+fake ``google.colab`` module makes the notebook take its Colab branch. A notebook that reads
+``../data`` or writes next to itself fails here.
+"""
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+FAKE_COLAB = "import sys, types\nsys.modules['google.colab'] = types.ModuleType('google.colab')"
+
+
+@pytest.fixture(scope="module")
+def content(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("content")
+    (folder / "embeddings-hands-on").symlink_to(ROOT, target_is_directory=True)
+    return folder
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_runs_in_colab_layout(path, content, monkeypatch):
+    monkeypatch.setenv("EMBEDDINGS_CACHE_DIR", str(content / "cache"))
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(FAKE_COLAB))
+    nb.cells.append(nbformat.v4.new_code_cell("import os, sys\nprint(sys.path[0]); print(os.getcwd())"))
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(content)}})
+    client.execute()
+    path_entry, cwd = nb.cells[-1].outputs[0]["text"].split()
+    assert path_entry == os.path.join(str(content), "embeddings-hands-on"), "the Colab branch was not taken"
+    assert cwd == str(content)
