@@ -1,10 +1,17 @@
-"""The product catalog of notebooks 03-04: items, their text, photo and colour (data only).
+"""The product catalogs of notebooks 03-04: items, their text, photo and colour (data only).
 
-``data/catalog.csv`` lists the products of a small arena kiosk (food, drinks and one
-basketball), each on a photo of the image registry (:mod:`helpers.data`). Every
-item has a ``category`` (used only to *evaluate* similarity, never as a feature)
-and five text attributes (:data:`TEXT_ATTRIBUTES`). Its colour is derived, not
-typed: the dominant colours of the photo (k-means), drawn as a swatch image.
+Two catalogs, each a CSV in ``data/`` with one row per product on a photo of the image
+registry (:mod:`helpers.data`), loaded by name with :func:`load_catalog`:
+
+* ``"food"`` (``data/catalog.csv``, the default): the kiosk of a basketball arena, 30 dishes
+  and drinks and one basketball; text attributes :data:`FOOD_ATTRIBUTES`.
+* ``"store"`` (``data/store.csv``): a small general store (electronics, cameras, sports,
+  footwear, clothing, appliances, furniture, plants), each item also in a ``department``;
+  text attributes :data:`STORE_ATTRIBUTES`.
+
+Every item has a ``category`` (used only to *evaluate* similarity, never as a feature)
+and five text attributes. Its colour is derived, not typed: the dominant colours of the
+photo (k-means), drawn as a swatch image.
 
 Three embedding blocks per item, one per modality (:data:`MODALITIES`)::
 
@@ -15,8 +22,8 @@ Three embedding blocks per item, one per modality (:data:`MODALITIES`)::
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,7 +33,11 @@ from PIL import Image
 from .data import DATA_DIR, ImageRecord, record
 
 __all__ = [
+    "CATALOGS",
     "CATALOG_CSV",
+    "STORE_CSV",
+    "FOOD_ATTRIBUTES",
+    "STORE_ATTRIBUTES",
     "TEXT_ATTRIBUTES",
     "MODALITIES",
     "CatalogError",
@@ -41,9 +52,18 @@ __all__ = [
 ]
 
 CATALOG_CSV = DATA_DIR / "catalog.csv"
-TEXT_ATTRIBUTES: tuple[str, ...] = ("course", "cuisine", "flavour_texture", "ingredients", "description")
+STORE_CSV = DATA_DIR / "store.csv"
+FOOD_ATTRIBUTES: tuple[str, ...] = ("course", "cuisine", "flavour_texture", "ingredients", "description")
+STORE_ATTRIBUTES: tuple[str, ...] = ("use", "style", "look_feel", "materials", "description")
+#: The food catalog's attributes (the default catalog); a store item's are in ``item.attribute_names``.
+TEXT_ATTRIBUTES = FOOD_ATTRIBUTES
 MODALITIES: tuple[str, ...] = ("text", "photo", "colour")
-_COLUMNS = ("id", "image", "name", "category", *TEXT_ATTRIBUTES)
+_BASE = ("id", "image", "name", "category")
+#: name -> (file, columns besides the base ones that every row must fill, text attributes)
+CATALOGS: dict[str, tuple[Path, tuple[str, ...], tuple[str, ...]]] = {
+    "food": (CATALOG_CSV, (), FOOD_ATTRIBUTES),
+    "store": (STORE_CSV, ("department",), STORE_ATTRIBUTES),
+}
 
 
 class CatalogError(ValueError):
@@ -52,17 +72,27 @@ class CatalogError(ValueError):
 
 @dataclass(frozen=True)
 class Item:
-    """One product: its id, registry photo, display name, evaluation category and text attributes."""
+    """One product: its id, registry photo, display name, evaluation category and text attributes.
+
+    ``attribute_names``/``attribute_values`` keep the five attributes in file order; each one is
+    also readable by name (``item.cuisine`` for food, ``item.materials`` for the store).
+    ``department`` is empty for catalogs without departments (the food kiosk).
+    """
 
     id: str
     image: str
     name: str
     category: str
-    course: str
-    cuisine: str
-    flavour_texture: str
-    ingredients: str
-    description: str
+    attribute_names: tuple[str, ...]
+    attribute_values: tuple[str, ...]
+    department: str = ""
+
+    def __getattr__(self, name: str) -> str:  # only called when normal lookup fails
+        names = self.__dict__.get("attribute_names", ())
+        if name in names:
+            return self.__dict__["attribute_values"][names.index(name)]
+        raise AttributeError(f"{type(self).__name__} {self.__dict__.get('id', '?')!r} has no attribute {name!r}; "
+                             f"its text attributes are {', '.join(names)}")
 
     @property
     def record(self) -> ImageRecord:
@@ -76,21 +106,38 @@ class Item:
 
     @property
     def attributes(self) -> dict[str, str]:
-        return {a: getattr(self, a) for a in TEXT_ATTRIBUTES}
+        return dict(zip(self.attribute_names, self.attribute_values))
+
+    def as_row(self) -> dict[str, str]:
+        """The item as one flat row (for a table): id, name, category, department, attributes, image."""
+        row = {"id": self.id, "name": self.name, "category": self.category}
+        if self.department:
+            row["department"] = self.department
+        return {**row, **self.attributes, "image": self.image}
 
 
-def _validate_rows(rows: list[dict[str, str]], path: Path) -> list[Item]:
+def _schema_for(header: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(required extra columns, attributes) of the known catalog layout the header matches best."""
+    _, extra, attrs = max(CATALOGS.values(), key=lambda schema: len(set(schema[1] + schema[2]) & set(header)))
+    return extra, attrs
+
+
+def _validate_rows(rows: list[dict], path: Path, extra: tuple[str, ...], attrs: tuple[str, ...]) -> list[Item]:
+    columns = (*_BASE, *extra, *attrs)
     if not rows:
         raise CatalogError(f"{path}: no items")
-    missing = [c for c in _COLUMNS if c not in rows[0]]
+    missing = [c for c in columns if c not in rows[0]]
     if missing:
-        raise CatalogError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(_COLUMNS)}")
+        raise CatalogError(f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(columns)}")
     items, seen = [], set()
     for line, row in enumerate(rows, start=2):  # line 1 is the header
-        where = f"{path.name} line {line} ({row.get('id') or '?'})"
-        empty = [c for c in _COLUMNS if not (row.get(c) or "").strip()]
+        where = f"{path.name} line {line} ({(row.get('id') or '?').strip()})"
+        if None in row or None in row.values():
+            raise CatalogError(f"{where}: wrong number of fields (header has {len(rows[0]) - (None in rows[0])}); "
+                               "quote values that contain commas")
+        empty = [c for c in columns if not (row.get(c) or "").strip()]
         if empty:
-            raise CatalogError(f"{where}: empty {', '.join(empty)}; every item needs all of {', '.join(_COLUMNS)}")
+            raise CatalogError(f"{where}: empty {', '.join(empty)}; every item needs all of {', '.join(columns)}")
         if row["id"] in seen:
             raise CatalogError(f"{where}: duplicate id {row['id']!r}")
         seen.add(row["id"])
@@ -99,24 +146,42 @@ def _validate_rows(rows: list[dict[str, str]], path: Path) -> list[Item]:
         except KeyError:
             raise CatalogError(
                 f"{where}: image {row['image']!r} is not in the image registry (data/images.csv)") from None
-        items.append(Item(**{f.name: row[f.name].strip() for f in fields(Item)}))
+        items.append(Item(
+            *(row[c].strip() for c in _BASE), attribute_names=attrs,
+            attribute_values=tuple(row[a].strip() for a in attrs),
+            department=(row.get("department") or "").strip(),
+        ))
     return items
 
 
 @lru_cache(maxsize=None)
-def _load(path: Path) -> tuple[Item, ...]:
+def _load(path: Path, schema: str | None) -> tuple[Item, ...]:
     with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    return tuple(_validate_rows(rows, path))
+        reader = csv.DictReader(f)
+        rows = list(reader)
+        header = reader.fieldnames or []
+    extra, attrs = CATALOGS[schema][1:] if schema else _schema_for(header)
+    return tuple(_validate_rows(rows, path, extra, attrs))
 
 
-def load_catalog(path: str | Path = CATALOG_CSV) -> list[Item]:
-    """All catalog items in file order, validated.
+def load_catalog(name: str | Path = "food") -> list[Item]:
+    """All items of a catalog, in file order, validated.
 
-    Raises :class:`CatalogError` when a column is missing or empty, an id is
-    repeated, or a photo is not in the image registry.
+    ``name`` is ``"food"`` (the default: the arena kiosk, ``data/catalog.csv``), ``"store"``
+    (the general store, ``data/store.csv``) or the path of a CSV with the same columns as one
+    of them. Raises :class:`CatalogError`, naming the file, line and item, when a column is
+    missing or empty, a row has the wrong number of fields, an id is repeated, or a photo is
+    not in the image registry.
     """
-    return list(_load(Path(path).resolve()))
+    if isinstance(name, str) and name in CATALOGS:
+        return list(_load(CATALOGS[name][0], name))
+    path = Path(name)
+    if isinstance(name, str) and path.suffix.lower() != ".csv":
+        raise CatalogError(f"unknown catalog {name!r}; use one of {', '.join(map(repr, CATALOGS))} "
+                           "or the path of a .csv file")
+    if not path.is_file():
+        raise CatalogError(f"catalog file {path} does not exist")
+    return list(_load(path.resolve(), None))
 
 
 def item(key: str, catalog: Sequence[Item] | None = None) -> Item:
@@ -138,11 +203,13 @@ def item_index(key: str | int, catalog: Sequence[Item]) -> int:
     return [it.id for it in catalog].index(target)
 
 
-def text_feature(it: Item, attributes: Sequence[str] = TEXT_ATTRIBUTES, with_name: bool = True) -> str:
-    """One string per item: the name and the chosen attributes, joined as sentences."""
-    unknown = [a for a in attributes if a not in TEXT_ATTRIBUTES]
+def text_feature(it: Item, attributes: Sequence[str] | None = None, with_name: bool = True) -> str:
+    """One string per item: the name and the chosen attributes (default: all five), joined as sentences."""
+    attributes = it.attribute_names if attributes is None else attributes
+    unknown = [a for a in attributes if a not in it.attribute_names]
     if unknown:
-        raise KeyError(f"unknown attribute(s) {', '.join(unknown)}; known: {', '.join(TEXT_ATTRIBUTES)}")
+        raise KeyError(f"unknown attribute(s) {', '.join(unknown)} for item {it.id!r}; "
+                       f"known: {', '.join(it.attribute_names)}")
     parts = ([it.name] if with_name else []) + [getattr(it, a) for a in attributes]
     return ". ".join(p.rstrip(". ") for p in parts) + "."
 
@@ -221,21 +288,22 @@ def embed_catalog(
     catalog: Sequence[Item] | None = None,
     text_encoder=None,
     image_encoder=None,
-    attributes: Sequence[str] = TEXT_ATTRIBUTES,
+    attributes: Sequence[str] | None = None,
     progress: bool = False,
 ) -> dict[str, np.ndarray]:
     """Per-modality embedding blocks of the catalog: ``{"text", "photo", "colour"}``.
 
     Each block is a float32 ``(n_items, d)`` array with unit-norm rows; the
     dimensions differ (text and image encoders have their own sizes). Encoders
-    default to the active preset's. Results are cached per catalog and encoders.
+    default to the active preset's; ``attributes`` (default: each item's five) chooses what the
+    text feature holds. Results are cached per catalog, encoders and attributes.
     """
     from .models import load_image_encoder, load_text_encoder
 
     catalog = load_catalog() if catalog is None else list(catalog)
     text_encoder = text_encoder or load_text_encoder()
     image_encoder = image_encoder or load_image_encoder()
-    key = (tuple(catalog), text_encoder.name, image_encoder.name, tuple(attributes))
+    key = (tuple(catalog), text_encoder.name, image_encoder.name, None if attributes is None else tuple(attributes))
     if key not in _EMBED_CACHE:
         texts = [text_feature(it, attributes) for it in catalog]
         _EMBED_CACHE[key] = {

@@ -29,55 +29,124 @@ def blocks(cat):
     return C.embed_catalog(cat)
 
 
+@pytest.fixture(scope="module")
+def store():
+    return C.load_catalog("store")
+
+
 # ----------------------------------------------------------------- integrity
 
 
-def test_catalog_items_have_registry_photos_attributes_and_categories(cat):
-    assert len(cat) >= 20
-    assert len({it.id for it in cat}) == len(cat)
+@pytest.mark.parametrize("name, attrs", [("food", C.FOOD_ATTRIBUTES), ("store", C.STORE_ATTRIBUTES)])
+def test_catalog_items_have_registry_photos_attributes_and_categories(name, attrs):
+    items = C.load_catalog(name)
+    assert len(items) >= 20 and len(attrs) == 5
+    assert len({it.id for it in items}) == len(items)
+    assert len({it.image for it in items}) == len(items), "one item per photo"
     registry_files = {r.file for r in data.registry()}
-    for it in cat:
+    for it in items:
         assert it.image in registry_files, it.id
         assert it.category.strip(), it.id
-        assert set(it.attributes) == set(C.TEXT_ATTRIBUTES) and len(C.TEXT_ATTRIBUTES) == 5
+        assert list(it.attributes) == list(attrs) and it.attribute_names == attrs
         assert all(v.strip() for v in it.attributes.values()), it.id
+        assert getattr(it, attrs[0]) == it.attributes[attrs[0]]
 
 
-def test_catalog_covers_the_issue_s_products(cat):
+def test_load_catalog_by_name_default_and_path(cat, store):
+    assert cat == C.load_catalog("food") == C.load_catalog(C.CATALOG_CSV)
+    assert store == C.load_catalog(C.STORE_CSV) == C.load_catalog(str(C.STORE_CSV))
+    shared = {it.image for it in cat} & {it.image for it in store}
+    assert shared == {"people/basketball_player_dribbling.jpg"}, "only the kiosk's basketball is in both"
+    with pytest.raises(C.CatalogError, match="unknown catalog 'shop'.*'food', 'store'"):
+        C.load_catalog("shop")
+    with pytest.raises(C.CatalogError, match="does not exist"):
+        C.load_catalog("no/such/file.csv")
+
+
+def test_food_catalog_covers_the_issue_s_products(cat):
     names = " ".join(it.name.lower() for it in cat)
     for word in ("chocolate", "cheesecake", "fish and chips", "fries", "churros", "burger", "nigiri", "pizza",
                  "ice cream", "milkshake", "latte", "basketball"):
         assert word in names, word
     cats = [it.category for it in cat]
     assert sum(cats.count(c) >= 2 for c in set(cats)) >= 5, "precision@k needs categories with several items"
+    assert all(it.department == "" for it in cat)
+    assert {it.image.split("/")[0] for it in cat} <= {"food", "people"}
 
 
-def test_every_registry_food_photo_is_in_the_catalog_once(cat):
-    used = [it.image for it in cat]
-    assert len(used) == len(set(used))
-    assert {r.file for r in data.records("food")} <= set(used)
+def test_store_has_every_shop_photo_and_the_article_s_scenarios(store):
+    shop_folders = ("electronics", "cameras", "sports", "footwear", "clothing", "appliances", "furniture", "plants")
+    shop_photos = {r.file for c in shop_folders for r in data.records(c)} | {r.file for r in data.records("people")}
+    assert {it.image for it in store} == shop_photos
+    departments = {it.department for it in store}
+    assert departments == set(shop_folders)
+    by_id = {it.id: it for it in store}
+    # 1. toasters: the two appliances, and nothing else is one
+    toasters = [it for it in store if it.department == "appliances"]
+    assert len(toasters) == 2 and all("toast" in C.text_feature(it).lower() for it in toasters)
+    # 2. trousers and jeans: photos of the product alone and worn by people, in one category
+    legwear = [it for it in store if it.category == "trousers and jeans"]
+    assert len(legwear) >= 5 and {it.image.split("/")[0] for it in legwear} == {"clothing", "people"}
+    # 3. a basketball photographed with players, other basketball products, and other photos of people
+    assert by_id["basketball"].image == "people/basketball_player_dribbling.jpg"
+    basketball_items = [it for it in store if "basketball" in it.name.lower()]
+    assert len(basketball_items) >= 3 and any(it.department == "footwear" for it in basketball_items)
+    cats = [it.category for it in store]
+    assert sum(cats.count(c) >= 2 for c in set(cats)) >= 15
+
+
+def test_store_text_names_no_brands(store):
+    brands = ("nike", "adidas", "converse", "all star", "polaroid", "kodak", "nikon", "sony", "fujifilm",
+              "title", "starbucks", "apple", "ipad", "macbook", "boost", "instamatic", "nikkormat")
+    for it in store:
+        text = (C.text_feature(it) + " " + it.name).lower()
+        assert not [b for b in brands if b in text], it.id
+
+
+def _write_rows(path, rows, fieldnames=None):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=fieldnames or list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    return path
 
 
 @pytest.mark.parametrize(
-    "change, message",
+    "source, change, message",
     [
-        (lambda r: r.update(image="food/red_velvet.jpg"), "not in the image registry"),
-        (lambda r: r.update(cuisine="  "), "empty cuisine"),
-        (lambda r: r.update(category=""), "empty category"),
+        ("food", lambda r: r.update(image="food/red_velvet.jpg"), "not in the image registry"),
+        ("food", lambda r: r.update(cuisine="  "), "empty cuisine"),
+        ("food", lambda r: r.update(category=""), "empty category"),
+        ("store", lambda r: r.update(department=""), "empty department"),
+        ("store", lambda r: r.update(materials=""), "empty materials"),
+        ("store", lambda r: r.update(image="cameras/nope.jpg"), "not in the image registry"),
     ],
 )
-def test_malformed_catalog_rows_are_reported(tmp_path, change, message):
-    with open(C.CATALOG_CSV, newline="", encoding="utf-8") as f:
+def test_malformed_catalog_rows_are_reported(tmp_path, source, change, message):
+    with open(C.CATALOGS[source][0], newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     change(rows[3])
-    path = tmp_path / "catalog.csv"
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    path = _write_rows(tmp_path / f"{source}.csv", rows)
     with pytest.raises(C.CatalogError, match=message) as err:
         C.load_catalog(path)
     assert "line 5" in str(err.value) and rows[3]["id"] in str(err.value)
+
+
+def test_a_row_with_too_many_fields_is_reported(tmp_path):
+    text = C.STORE_CSV.read_text(encoding="utf-8").splitlines()
+    text[2] += ",an unquoted, extra value"
+    (tmp_path / "s.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
+    with pytest.raises(C.CatalogError, match=r"line 3 \(tablet\): wrong number of fields"):
+        C.load_catalog(tmp_path / "s.csv")
+
+
+def test_a_store_file_without_department_names_the_missing_column(tmp_path):
+    with open(C.STORE_CSV, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        del r["department"]
+    with pytest.raises(C.CatalogError, match="missing column.*department"):
+        C.load_catalog(_write_rows(tmp_path / "s.csv", rows))
 
 
 def test_duplicate_ids_and_missing_columns_are_reported(tmp_path):
@@ -100,6 +169,16 @@ def test_text_feature_joins_name_and_the_five_attributes(cat):
     assert C.text_feature(it, ["cuisine"], with_name=False) == "Spanish."
     with pytest.raises(KeyError, match="unknown attribute"):
         C.text_feature(it, ["colour"])
+
+
+def test_store_text_feature_uses_the_store_s_attributes(store):
+    it = C.item("toaster_white", store)
+    assert C.text_feature(it).startswith("White two-slice toaster. toasting bread for breakfast.")
+    assert C.text_feature(it, ["materials"], with_name=False) == it.materials + "."
+    with pytest.raises(KeyError, match="known: use, style, look_feel, materials, description"):
+        C.text_feature(it, ["cuisine"])
+    with pytest.raises(AttributeError, match="text attributes are use, style"):
+        it.cuisine
 
 
 # ----------------------------------------------------------------- colour
