@@ -46,11 +46,13 @@ class Preset:
 
 
 TINY_RANDOM_CLIP = "tiny-random-clip"
+#: The offline preset's text-image model: MiniLM and EfficientNet-Lite0 joined by ImageNet's labels.
+IMAGENET_BRIDGE = "ImageNet-label bridge: MiniLM × EfficientNet-Lite0"
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 
 PRESETS: dict[str, Preset] = {
     "article": Preset("article", "distilbert-base-uncased", "resnet18", "openai/clip-vit-base-patch32"),
-    "offline": Preset("offline", MINILM, "efficientnet-lite0", TINY_RANDOM_CLIP),
+    "offline": Preset("offline", MINILM, "efficientnet-lite0", IMAGENET_BRIDGE),
 }
 
 

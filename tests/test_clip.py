@@ -1,8 +1,9 @@
-"""CLIP wrapper, checked with the tiny randomly initialised stand-in (no CLIP weights offline).
+"""The Hugging Face CLIP wrapper, checked with a tiny randomly initialised CLIP (no CLIP weights offline).
 
-Random weights mean no semantic claims here: only shapes, normalisation, the
-zero-shot maths, ranking consistency, truncation and the transformers 4.x / 5.x
-feature-output paths.
+``load_clip("tiny-random-clip")`` is a test fixture for the code path the ``article`` preset
+runs: shapes, normalisation, the zero-shot maths, ranking consistency, 77-token truncation and
+the transformers 4.x / 5.x feature outputs. Random weights mean no semantic claims here; the
+offline preset's real text-image model (the ImageNet-label bridge) is tested in test_bridge.py.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ QUERIES = ["cake", "cheesecake", "chocolate cake", "fish and chips", "chips", "f
 def clip() -> ClipModel:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the "random weights" warning has its own test
-        return load_clip()
+        return load_clip(TINY_RANDOM_CLIP)
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +41,9 @@ def food_emb(clip, food):
     return clip.encode_images(food[1])
 
 
-def test_offline_preset_uses_the_flagged_random_stand_in(clip):
-    assert get_preset().clip == TINY_RANDOM_CLIP and get_preset().clip_is_random
-    assert clip.is_random is True
+def test_tiny_random_clip_is_flagged_and_not_the_offline_default(clip):
+    assert get_preset().clip != TINY_RANDOM_CLIP and not get_preset().clip_is_random
+    assert clip.name == TINY_RANDOM_CLIP and clip.is_random is True
     assert "RANDOM" in repr(clip)
     with pytest.warns(UserWarning, match="randomly initialised CLIP.*meaningless"):
         build_tiny_random_clip()

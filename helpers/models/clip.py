@@ -8,7 +8,9 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from ..availability import TINY_RANDOM_CLIP, ModelUnavailableError, get_preset, hf_load, packaged_minilm_path
+from ..availability import (
+    IMAGENET_BRIDGE, TINY_RANDOM_CLIP, ModelUnavailableError, get_preset, hf_load, packaged_minilm_path,
+)
 from ..images import ImageInput, load_image
 from ._common import check_batch_size, check_image_items, check_texts, get_device, l2_rows, prefetch, progress_bar
 
@@ -161,7 +163,11 @@ def build_tiny_random_clip(seed: int = 0) -> ClipModel:
 
 @lru_cache(maxsize=None)
 def _load_clip_cached(name: str) -> ClipModel:
-    if name == TINY_RANDOM_CLIP:
+    if name == IMAGENET_BRIDGE:
+        from .bridge import build_label_bridge
+
+        return build_label_bridge()
+    if name == TINY_RANDOM_CLIP:  # a test fixture for the Hugging Face code path
         return build_tiny_random_clip()
     from transformers import CLIPModel as HFCLIPModel
     from transformers import CLIPProcessor
@@ -172,5 +178,9 @@ def _load_clip_cached(name: str) -> ClipModel:
 
 
 def load_clip(name: str | None = None) -> ClipModel:
-    """The preset's CLIP, or a Hugging Face CLIP id / local folder."""
+    """The preset's CLIP, or a Hugging Face CLIP id / local folder.
+
+    Under ``offline`` this is the ImageNet-label bridge (:mod:`.bridge`): same interface, built
+    from MiniLM and EfficientNet-Lite0. ``"tiny-random-clip"`` builds a randomly initialised CLIP.
+    """
     return _load_clip_cached(name or get_preset().clip)
