@@ -13,11 +13,11 @@ from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 from .catalog import Item, item_index
 from .images import ImageInput, thumbnail
 from .retrieval import search
-from .similarity import validate_weights
+from .similarity import combine, validate_weights
 
 __all__ = ["similarity_heatmap", "image_grid", "project_2d", "embedding_map", "result_strip", "probability_bars",
            "text_query_grid", "MODALITY_COLOURS", "modality_colour", "weights_label", "neighbour_grid",
-           "contribution_chart"]
+           "contribution_chart", "weighted_map_xy"]
 
 #: One colour per modality, the same in every figure and in the widget.
 MODALITY_COLOURS = {"text": "#4c72b0", "photo": "#dd8452", "colour": "#55a868"}
@@ -239,6 +239,17 @@ def probability_bars(probs: np.ndarray, labels: Sequence[str], images: Sequence[
 
 # --------------------------------------------------------------------------- several embeddings per item
 
+
+
+def weighted_map_xy(blocks: Mapping[str, np.ndarray], weights: Mapping[str, float]) -> np.ndarray:
+    """2-D PCA (:func:`project_2d`) of the weighted combination (:func:`~helpers.similarity.combine`).
+
+    Each axis is flipped so that its farthest point lies on the positive side: a
+    small change of the weights then moves the points instead of mirroring the map.
+    """
+    xy = project_2d(combine(blocks, weights))
+    signs = np.sign(xy[np.abs(xy).argmax(axis=0), [0, 1]])
+    return xy * np.where(signs == 0, 1, signs)
 
 
 def weights_label(weights: Mapping[str, float]) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from .catalog import Item, item_index
-from .similarity import contributions, normalize, top_k, weighted_scores
+from .similarity import normalize, top_k, validate_weights
 
 __all__ = ["normalize_blocks", "per_modality_scores", "rank", "search", "rankings_table"]
 
@@ -43,9 +43,11 @@ def rank(
     ``contributions[m][j]`` is how much modality ``m`` added to the score of
     ``indices[j]``; they add up to ``scores``.
     """
-    idx, scores = top_k(weighted_scores(per, weights), k, exclude=exclude)
-    contrib = {m: v[idx] for m, v in contributions(per, weights).items()}
-    return idx, scores, contrib
+    fractions = validate_weights(weights, known=list(per))  # once: the sum and the shares below both use it
+    parts = {m: f * np.asarray(per[m], dtype=np.float32) for m, f in fractions.items()}
+    total = sum(parts[m] for m, f in fractions.items() if f > 0)
+    idx, scores = top_k(total, k, exclude=exclude)
+    return idx, scores, {m: v[idx] for m, v in parts.items()}
 
 
 def search(

@@ -6,8 +6,9 @@ import math
 import numpy as np
 import pytest
 
-from helpers.similarity import top_k, weighted_scores
-from helpers.widgets import WeightExplorer
+from helpers.evaluation import precision_at_k
+from helpers.similarity import cosine_similarity, top_k, weighted_scores
+from helpers.widgets import WeightedRanker, WeightExplorer
 
 
 def synthetic_blocks(n=40, seed=0):
@@ -134,14 +135,49 @@ def test_constructor_checks(blocks):
 def test_view_updates_in_place_one_image_widget(blocks):
     rng = np.random.default_rng(1)
     images = [rng.integers(0, 255, size=(32, 32, 3), dtype=np.uint8) for _ in range(40)]
-    ex = WeightExplorer(blocks, [f"item {i}" for i in range(40)], images, groups=["a", "b"] * 20,
-                        credits=lambda idx: f"credits for {len(idx)} photos")
+    ex = WeightExplorer(blocks, [f"item {i}" for i in range(40)], images, groups=["a", "b"] * 20)
     first = ex.image.value
     assert first[:8] == b"\x89PNG\r\n\x1a\n"
     n_children = len(ex.widget.children)
     ex.sliders["photo"].value = 0.0
     assert ex.image.value != first and len(ex.widget.children) == n_children
-    assert "credits for 6 photos" in ex.credits_html.value
+    for s in ex.sliders.values():  # all zero: the picture says so instead of crashing
+        s.value = 0.0
+    assert ex.error and ex.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_live_precision_matches_the_evaluation_module(blocks):
+    groups = ["a", "b", "c", "d"] * 10
+    ex = WeightExplorer(blocks, [f"item {i}" for i in range(40)], groups=groups, k=5, query=3)
+    sims = {m: cosine_similarity(b) for m, b in blocks.items()}
+    for w in ({"text": 1, "photo": 0, "colour": 0}, {"text": 0.2, "photo": 0.9, "colour": 0.4}):
+        ex.set_weights(**w)
+        expected_mean = precision_at_k(weighted_scores(sims, w), groups, 5)
+        top = expected_ranking(blocks, 3, w, 5)
+        expected_query = np.mean([groups[i] == groups[3] for i in top])
+        assert ex.quality["mean"] == pytest.approx(expected_mean)
+        assert ex.quality["query"] == pytest.approx(expected_query)
+        html = ex.ranking_html.value
+        assert f"P@5 of this query: <b>{expected_query:.2f}</b> (random {9 / 39:.2f})" in html
+        assert f"mean P@5 over all queries: <b>{expected_mean:.3f}</b> (random {9 / 39:.3f}" in html
+
+
+def test_precision_is_undefined_for_a_query_alone_in_its_category(blocks):
+    groups = ["a", "b"] * 19 + ["x", "y"]
+    ex = WeightExplorer(blocks, [f"item {i}" for i in range(40)], groups=groups, query=38)
+    assert ex.quality["query"] is None and "undefined (no other item in its category)" in ex.ranking_html.value
+    assert ex.quality["mean"] == pytest.approx(precision_at_k(weighted_scores(
+        {m: cosine_similarity(b) for m, b in blocks.items()}, ex.weights), groups, 5))
+
+
+def test_ranker_without_widgets_ranks_like_the_widget(blocks):
+    names = [f"item {i}" for i in range(40)]
+    ranker, ex = WeightedRanker(blocks, names, query=5), WeightExplorer(blocks, names, query=5)
+    for w in ({"text": 0.1, "photo": 1, "colour": 0.3}, {"colour": 1, "text": 0, "photo": 0}):
+        ranker.set_weights(**w)
+        ex.set_weights(**w)
+        assert ranker.ranking == ex.ranking == [names[i] for i in expected_ranking(blocks, 5, ranker.weights, 5)]
+    assert not hasattr(ranker, "widget")
 
 
 def test_rerank_is_fast_for_10000_items():
@@ -152,3 +188,22 @@ def test_rerank_is_fast_for_10000_items():
         ex.sliders["photo"].value = float(v)
         times.append(ex.last_rerank_ms)
     assert np.median(times) < 100, times
+
+
+def test_live_precision_is_exactly_the_per_query_definition_ties_included():
+    """precision_at_k ranks all rows at once for the slider; it must equal top_k query by query."""
+    rng = np.random.default_rng(3)
+    for trial in range(40):
+        n = int(rng.integers(3, 50))
+        labels = np.array([f"c{x}" for x in rng.integers(0, max(1, n // 4), n)])
+        sim = rng.normal(size=(n, n)).astype(np.float32)
+        if trial % 2:
+            sim = np.round(sim)  # many ties at the k-th place
+        queries = [q for q in range(n) if (labels == labels[q]).sum() >= 2]
+        for k in (1, 3, n + 2):
+            if not queries:
+                with pytest.raises(ValueError, match="no label occurs twice"):
+                    precision_at_k(sim, labels, k)
+                continue
+            by_query = [np.mean(labels[top_k(sim[q], k, exclude=q)[0]] == labels[q]) for q in queries]
+            assert precision_at_k(sim, labels, k) == float(np.mean(by_query)), (trial, k)
