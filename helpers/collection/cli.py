@@ -1,6 +1,6 @@
 """Command line: index a folder, search it, export it for the Embedding Projector.
 
-    python -m helpers.collection index  FOLDER
+    python -m helpers.collection index  FOLDER [--engine ray [--address HOST:6379]] [--db photos.db]
     python -m helpers.collection search FOLDER "a photo of a cat" [-k 5] [--notes | --photos]
     python -m helpers.collection export FOLDER OUTDIR
 
@@ -18,10 +18,11 @@ from .files import CollectionError
 __all__ = ["main"]
 
 
-def _index(folder: str, progress: bool, quiet: bool = False):
+def _index(folder: str, progress: bool, quiet: bool = False, engine=None, db: str | None = None):
     from .index import index
 
-    coll = index(folder, progress=progress)
+    coll = index(folder, progress=progress, engine=engine)
+    synced = _sync_db(coll, db)
     rep = coll.report
     if not quiet:
         for note in rep.notices:
@@ -34,7 +35,27 @@ def _index(folder: str, progress: bool, quiet: bool = False):
         print(f"models loaded: {', '.join(rep.loaded) if rep.loaded else 'none (everything was cached)'}; "
               f"{rep.seconds:.2f} s")
         print(rep.summary())
+        if db:
+            print(f"database {db}: " + ", ".join(f"{s} {u} upserted, {d} deleted" for s, (u, d) in synced.items()))
     return coll
+
+
+def _sync_db(coll, db: str | None) -> dict:
+    if not db:
+        return {}
+    from .vectordb import sync  # Milvus: a .db path (Milvus Lite) or an http://HOST:19530 server
+
+    return sync(coll, db)
+
+
+def _engine(args):
+    if getattr(args, "address", None) and args.engine != "ray":
+        raise ValueError("--address is the Ray cluster's address: use it with --engine ray")
+    if getattr(args, "engine", "default") != "ray":
+        return None
+    from .ray_engine import RayEngine
+
+    return RayEngine(address=args.address)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("index", help="embed new photos and notes; report new, cached, skipped")
     p.add_argument("folder")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--engine", choices=["default", "ray"], default="default",
+                   help="embed in this process (default) or with Ray Data (a local Ray, or --address)")
+    p.add_argument("--address", help="a running Ray cluster to use with --engine ray (HOST:6379 or auto)")
+    p.add_argument("--db", help="also store the vectors in Milvus: a .db path (Milvus Lite) or http://HOST:19530")
     p = sub.add_parser("search", help="text -> photos (CLIP) and text -> notes (text encoder)")
     p.add_argument("folder")
     p.add_argument("query")
@@ -50,15 +75,16 @@ def main(argv: list[str] | None = None) -> int:
     which = p.add_mutually_exclusive_group()
     which.add_argument("--photos", action="store_true", help="photos only")
     which.add_argument("--notes", action="store_true", help="notes only")
+    p.add_argument("--db", help="search in Milvus (the index's --db) instead of in memory")
     p = sub.add_parser("export", help="write the TensorFlow Embedding Projector files into OUTDIR")
     p.add_argument("folder")
     p.add_argument("outdir")
     args = ap.parse_args(argv)
     try:
         if args.cmd == "index":
-            _index(args.folder, progress=not args.no_progress)
+            _index(args.folder, progress=not args.no_progress, engine=_engine(args), db=args.db)
             return 0
-        coll = _index(args.folder, progress=False, quiet=True)
+        coll = _index(args.folder, progress=False, quiet=True, db=getattr(args, "db", None))
         if args.cmd == "search":
             return _search(coll, args)
         from .projector import export
@@ -73,15 +99,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _search(coll, args) -> int:
-    from .search import search_notes, search_photos
+    if args.db:
+        from .vectordb import search_notes, search_photos
+    else:
+        from .search import search_notes, search_photos
+    db = (args.db,) if args.db else ()
 
     if args.k < 1:
         raise ValueError(f"-k must be at least 1, got {args.k}")
     hits = []
     if not args.notes and coll.photos:
-        hits += search_photos(coll, args.query, args.k)
+        hits += search_photos(coll, args.query, args.k, *db)
     if not args.photos and coll.notes:
-        hits += search_notes(coll, args.query, args.k)
+        hits += search_notes(coll, args.query, args.k, *db)
     if not hits:
         print(f"nothing to search in {coll.folder}: it holds no indexed photos or notes", file=sys.stderr)
         return 1

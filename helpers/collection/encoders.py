@@ -73,13 +73,31 @@ class Encoders:
         """The pixel size photos are decoded for (the larger input of the two photo models)."""
         return max(int(getattr(self.image, "input_size", 224)), int(getattr(self.clip, "input_size", 224)))
 
-    def embed(self, space: Space, inputs: list) -> np.ndarray:
-        """Embed decoded photos (PIL images) or note texts into ``space``: unit-norm float32 rows."""
-        if space.name == "image":
-            return self.image.encode(inputs, batch_size=max(1, len(inputs)), progress=False)
-        if space.name == "clip-image":
-            return self.clip.encode_images(inputs, batch_size=max(1, len(inputs)), progress=False)
-        return self.text.encode(inputs, progress=False)
+    def embed_photos(self, images: list, names: list[str]) -> dict[str, np.ndarray]:
+        """Embed decoded photos (PIL images) into the photo spaces ``names``: unit-norm float32 rows.
+
+        When the CLIP is the offline ImageNet-label bridge built on this very image encoder, both
+        spaces come from ONE forward pass: the features are the ``image`` vectors, and the bridge
+        maps their class probabilities into its space (what its ``encode_images`` would recompute).
+        """
+        n = max(1, len(images))
+        clip = self.clip if "clip-image" in names else None
+        if clip is not None and hasattr(clip, "embed_probabilities") and getattr(clip, "image_encoder", None) is self.image:
+            import torch
+
+            feats = self.image.features(images, batch_size=n, progress=False)
+            with torch.inference_mode():
+                logits = self.image.head(torch.from_numpy(feats).to(self.image.device))
+            probs = logits.softmax(dim=-1).float().cpu().numpy()
+            unit = feats / np.maximum(np.linalg.norm(feats, axis=1, keepdims=True), 1e-12)
+            out = {"image": unit.astype(np.float32), "clip-image": clip.embed_probabilities(probs)}
+            return {k: v for k, v in out.items() if k in names}
+        out = {}
+        if "image" in names:
+            out["image"] = self.image.encode(images, batch_size=n, progress=False)
+        if clip is not None:
+            out["clip-image"] = clip.encode_images(images, batch_size=n, progress=False)
+        return out
 
     def query(self, space: str, text: str) -> np.ndarray:
         """A text query's vector in ``space`` (``clip-image``: CLIP's text side; ``text``: the text encoder)."""

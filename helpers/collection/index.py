@@ -177,11 +177,12 @@ def _embed_photos(root: Path, files: dict, todo: list[str], photo_files: list[tu
                     for rec in files.values():
                         if rec.get("key") == k and rec["kind"] == "photo":
                             rec["skip"] = why
-            if good:
+            need = {s.name for s, vf in photo_files if any(k not in vf.vectors for k, _ in good)}
+            if need:
+                vecs = enc.embed_photos([img for _, img in good], sorted(need))
                 for space, vf in photo_files:
-                    need = [(k, img) for k, img in good if k not in vf.vectors]
-                    if need:
-                        vf.add([k for k, _ in need], enc.embed(space, [img for _, img in need]))
+                    if space.name in vecs:
+                        vf.add([k for k, _ in good], vecs[space.name])
             bar.update(len(chunk))
             ckpt.maybe_save()
     bar.close()
@@ -195,10 +196,12 @@ def _embed_notes(notes: list[list], space: Space, vf: VectorFile, enc: Encoders,
 
 
 def index(folder: str | os.PathLike, *, progress: bool = True, batch_size: int = 32,
-          encoders: Encoders | None = None, checkpoint_s: float = 30.0) -> Collection:
+          encoders: Encoders | None = None, checkpoint_s: float = 30.0, engine=None) -> Collection:
     """Index ``folder`` (photos and notes, recursively) and return the :class:`Collection`.
 
     Only new or changed content is embedded; ``collection.report`` says what happened.
+    ``engine``: ``None`` embeds photos in this process; an object with the same ``embed_photos``
+    arguments as ``_embed_photos`` (for example :class:`~helpers.collection.ray_engine.RayEngine`) replaces it.
     Raises :class:`~helpers.collection.files.CollectionError` for a missing folder.
     """
     t0 = time.perf_counter()
@@ -215,14 +218,15 @@ def index(folder: str | os.PathLike, *, progress: bool = True, batch_size: int =
     photo_files = [(s, vfs[s.name]) for s in space_list if s.kind == "photo"]
     todo = list(dict.fromkeys(k for _, vf in photo_files for k in vf.missing(photo_keys)))
     ckpt = _Checkpoint(list(vfs.values()), checkpoint_s)
-    _embed_photos(root, files, todo, photo_files, enc, batch_size, progress, ckpt)
+    embed_photos = engine.embed_photos if engine is not None else _embed_photos
+    embed_photos(root, files, todo, photo_files, enc, batch_size, progress, ckpt)
     notes = [n for r in files.values() if not r["skip"] for n in r.get("notes", [])]
     text_space = next(s for s in space_list if s.kind == "note")
     new_keys = set(todo) | set(_embed_notes(notes, text_space, vfs[text_space.name], enc, progress))
     items, vectors = _assemble(files, notes, report, new_keys, vfs, space_list)
     keep = {it.key for it in items}
     for vf in vfs.values():
-        if vf.vectors.keys() - keep or new_keys & vf.vectors.keys() or vf.problem or not vf.path.is_file():
+        if vf.dirty or vf.vectors.keys() - keep or vf.problem or not vf.path.is_file():
             vf.save(keep)
     if files != old:
         write_manifest(directory, root, files, {s.name: s.model for s in space_list})

@@ -77,6 +77,7 @@ class VectorFile:
         self.path = directory / f"{space}--{_slug(model)}--{_slug(prep)}.npz"
         self.vectors: dict[str, np.ndarray] = {}
         self.problem = ""  # why an existing file was not used, for the report
+        self.dirty = False  # vectors added since the last save
         self._load()
 
     def _meta(self) -> dict:
@@ -115,6 +116,7 @@ class VectorFile:
                           f"{vectors.shape[1]}-d; dropping the stored ones", stacklevel=2)
             self.vectors = {}
         self.vectors.update({k: v for k, v in zip(keys, vectors)})
+        self.dirty = True
 
     def matrix(self, keys) -> np.ndarray:
         if not keys:
@@ -132,6 +134,7 @@ class VectorFile:
                      meta=np.array(json.dumps(self._meta())))
 
         atomic_write(self.path, write)
+        self.dirty = False
 
 
 def read_manifest(directory: Path, folder: Path) -> tuple[dict, str]:

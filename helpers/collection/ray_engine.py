@@ -1,0 +1,227 @@
+"""Embedding a collection's photos with Ray Data: the same vectors, computed by a pool of workers.
+
+    python -m helpers.collection index FOLDER --engine ray                  # a local Ray on this machine
+    python -m helpers.collection index FOLDER --engine ray --address HOST:6379   # a Ray cluster
+
+The default engine (:func:`helpers.collection.index._embed_photos`) decodes and embeds in this
+process. This one builds a Ray dataset of ``(key, path)`` rows and runs
+``map_batches(PhotoEmbedder, compute=ActorPoolStrategy(size=n))``: each worker is an *actor* that
+loads the models once in its constructor and then embeds batch after batch. The driver (this
+process) collects the vectors as they arrive, with a progress bar, and saves checkpoints like the
+default engine, so everything else (cache, manifest, report) is shared.
+
+On a cluster, start Ray on each machine first (``ray start --head`` on one, ``ray start
+--address=HEAD:6379`` on the others); the folder and the repository must be at the same path on every
+machine (a shared or network file system), because workers open the photos themselves.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from .files import CollectionError
+
+__all__ = ["RayEngine", "PhotoEmbedder", "ray_available"]
+
+
+def ray_available() -> bool:
+    try:
+        import ray.data  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class PhotoEmbedder:
+    """The stateful callable that Ray Data runs in each worker: models load once, in ``__init__``.
+
+    A batch is ``{"key": [...], "path": [...]}``; the result adds one vector column per space
+    (zeros for a photo that failed) and ``error`` (the skip reason, ``""`` when it worked).
+    """
+
+    #: (preset, space names, torch threads): set on a subclass by :meth:`configured`, so that Ray
+    #: ships them with the class instead of as constructor arguments.
+    config: tuple = ()
+
+    @classmethod
+    def configured(cls, preset, space_names: list[str], threads: int = 1) -> type:
+        return type(cls.__name__, (cls,), {"config": (preset, list(space_names), int(threads))})
+
+    def __init__(self):
+        import torch
+
+        from .encoders import Encoders, spaces
+
+        preset, space_names, threads = self.config
+        torch.set_num_threads(max(1, threads))
+        self.encoders = Encoders(preset)
+        self.names = [s.name for s in spaces(preset) if s.name in space_names]
+        self.size = self.encoders.photo_size()  # loads the photo models now, once per worker
+        self.dims = {n: v.shape[1] for n, v in self.encoders.embed_photos([_blank(self.size)], self.names).items()}
+
+    def __call__(self, batch: dict) -> dict:
+        from .index import _decode
+
+        keys, paths = list(batch["key"]), list(batch["path"])
+        decoded = [_decode(Path(p).parent, Path(p).name, self.size) for p in paths]
+        good = [i for i, (img, _) in enumerate(decoded) if img is not None]
+        out = {"key": np.array(keys, dtype=object), "error": np.array([why or "" for _, why in decoded], dtype=object)}
+        vecs = self.encoders.embed_photos([decoded[i][0] for i in good], self.names) if good else {}
+        for name in self.names:
+            out[name] = np.zeros((len(keys), self.dims[name]), dtype=np.float32)
+            if good:
+                out[name][good] = vecs[name]
+        return out
+
+
+def _blank(size: int):
+    from PIL import Image
+
+    return Image.new("RGB", (size, size), (128, 128, 128))
+
+
+def _package_root() -> str:
+    """The folder that holds the ``helpers`` package, so workers can import it (Colab adds it to sys.path only)."""
+    return os.fspath(Path(__file__).resolve().parents[2])
+
+
+class RayEngine:
+    """``index(folder, engine=RayEngine())``: embed new photos with Ray Data instead of in this process.
+
+    ``address``: ``None`` starts a local Ray (``num_cpus`` CPUs, no dashboard, worker logs not
+    forwarded) and shuts it down afterwards; ``"auto"`` or ``"HOST:6379"`` joins a running cluster
+    (disconnects afterwards, the cluster keeps running). If this process already called
+    ``ray.init()``, that Ray is used and left running. ``workers``: actors in the pool (default: one per
+    ``cpus_per_worker`` CPUs Ray reports, at most 4 locally).
+    """
+
+    def __init__(self, address: str | None = None, *, num_cpus: int | None = None, workers: int | None = None,
+                 cpus_per_worker: int = 1, batch_size: int = 16):
+        if batch_size < 1 or cpus_per_worker < 1 or (workers is not None and workers < 1):
+            raise ValueError(f"batch_size, cpus_per_worker and workers must be at least 1, got {batch_size}, "
+                             f"{cpus_per_worker}, {workers}")
+        self.address, self.num_cpus, self.workers = address, num_cpus, workers
+        self.cpus_per_worker, self.batch_size = cpus_per_worker, batch_size
+        self.startup_s = 0.0  # how long ray.init took (0 when Ray was already running)
+        self.pool_size = 0
+
+    def _start(self) -> bool:
+        """Start or join Ray; True if this call started it (and so must shut it down)."""
+        if not ray_available():
+            raise CollectionError("--engine ray needs Ray Data: pip install 'ray[data]' (or use the default engine)")
+        import ray
+
+        if ray.is_initialized():
+            return False
+        t = time.perf_counter()
+        kw: dict = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
+        if self.address:
+            kw["runtime_env"] = {"py_modules": [os.path.join(_package_root(), "helpers")]}
+        else:
+            kw["num_cpus"] = self.num_cpus or min(4, os.cpu_count() or 1)
+            kw["runtime_env"] = {"env_vars": {"PYTHONPATH": _package_root(), "TOKENIZERS_PARALLELISM": "false"}}
+        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no usage report (and no network wait)
+        try:
+            with _quiet():
+                ray.init(address=self.address or None, **kw)
+        except Exception as exc:  # noqa: BLE001 - Ray raises bare Exception for a start-up timeout
+            with _quiet():
+                ray.shutdown()  # stop whatever part of a local Ray did start
+            if self.address:
+                raise CollectionError(f"could not join the Ray cluster at {self.address!r}: {_cause(exc)}. Check the "
+                                      "address (`ray status` on the head machine prints it), or leave out --address "
+                                      "for a local Ray") from None
+            raise CollectionError(f"could not start a local Ray: {_cause(exc)}. On a busy machine try again, or use "
+                                  "the default engine (leave out --engine ray)") from None
+        self.startup_s = time.perf_counter() - t
+        return True
+
+    def embed_photos(self, root: Path, files: dict, todo: list[str], photo_files: list, enc, batch_size: int,
+                     progress: bool, ckpt) -> None:
+        """The Ray version of ``index._embed_photos`` (same arguments, same effect on ``files`` and the vector files)."""
+        path_of = {}
+        wanted = set(todo)
+        for rel, rec in files.items():
+            if rec["kind"] == "photo" and rec["key"] in wanted and not rec["skip"]:
+                path_of.setdefault(rec["key"], os.fspath(root / rel))
+        keys = [k for k in todo if k in path_of]
+        if not keys:
+            return
+        started = self._start()
+        try:
+            with _quiet():
+                self._run(keys, path_of, files, photo_files, enc, progress, ckpt)
+        finally:
+            if started:
+                import ray
+
+                with _quiet():
+                    ray.shutdown()
+
+    def _run(self, keys, path_of, files, photo_files, enc, progress, ckpt) -> None:
+        import ray
+        import ray.data
+        from tqdm.auto import tqdm
+
+        ctx = ray.data.DataContext.get_current()
+        ctx.enable_progress_bars = False  # ours is below, counting photos
+        ctx.enable_auto_log_stats = False
+        ctx.verbose_stats_logs = False
+        cpus = int(ray.cluster_resources().get("CPU", 1))
+        self.pool_size = self.workers or max(1, min(len(keys) // self.batch_size + 1, cpus // self.cpus_per_worker))
+        names = [s.name for s, _ in photo_files]
+        rows = [{"key": k, "path": path_of[k]} for k in keys]
+        ds = ray.data.from_items(rows, override_num_blocks=max(1, len(rows) // self.batch_size))
+        embedder = PhotoEmbedder.configured(enc.preset, names, self.cpus_per_worker)
+        ds = ds.map_batches(embedder, batch_size=self.batch_size, batch_format="numpy",
+                            compute=ray.data.ActorPoolStrategy(size=self.pool_size), num_cpus=self.cpus_per_worker,
+                            max_restarts=0)  # a worker that dies fails the run with its reason (no silent retry)
+        bar = tqdm(total=len(keys), desc=f"embedding photos (Ray, {self.pool_size} workers)", unit="photo",
+                   disable=not progress)
+        try:
+            for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
+                self._collect(batch, files, photo_files)
+                bar.update(len(batch["key"]))
+                ckpt.maybe_save()
+        except ray.exceptions.RayError as exc:
+            raise CollectionError(f"a Ray worker failed while embedding photos: {_cause(exc)}") from None
+        finally:
+            bar.close()
+        enc.loaded += [f"{s.model} (in each of {self.pool_size} Ray workers)" for s, _ in photo_files]
+
+    @staticmethod
+    def _collect(batch: dict, files: dict, photo_files: list) -> None:
+        errors = {k: e for k, e in zip(batch["key"], batch["error"]) if e}
+        for rec in files.values():
+            if rec["kind"] == "photo" and rec.get("key") in errors:
+                rec["skip"] = errors[rec["key"]]
+        ok = [i for i, k in enumerate(batch["key"]) if k not in errors]
+        for space, vf in photo_files:
+            need = [i for i in ok if batch["key"][i] not in vf.vectors]
+            if need:
+                vf.add([str(batch["key"][i]) for i in need], np.asarray(batch[space.name])[need])
+
+
+@contextmanager
+def _quiet():
+    """Ray's INFO/WARNING log lines (execution plans, token notice) off while we run; errors still show."""
+    loggers = [logging.getLogger(name) for name in ("ray", "ray.data", "ray.data._internal")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
+
+
+def _cause(exc: Exception) -> str:
+    """The last line of a Ray error: the worker's own exception, without Ray's traceback."""
+    lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else type(exc).__name__
