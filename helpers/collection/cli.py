@@ -1,7 +1,7 @@
 """Command line: index a folder, search it, export it for the Embedding Projector.
 
     python -m helpers.collection index  FOLDER [--engine ray [--address HOST:6379]] [--db photos.db]
-    python -m helpers.collection search FOLDER "a photo of a cat" [-k 5] [--notes | --photos]
+    python -m helpers.collection search FOLDER "a photo of a cat" [-k 5] [--notes | --photos] [--db photos.db]
     python -m helpers.collection export FOLDER OUTDIR
 
 The index lives under ``$EMBEDDINGS_CACHE_DIR/collections`` (default ``data/cache/collections``);

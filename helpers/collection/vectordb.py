@@ -119,6 +119,7 @@ def _check_meta(client, name: str, want: dict, uri: str) -> bool:
             f"collection {name!r} in {uri!r} was built with model {have.get('model')!r} ({have_dim}-d, preprocessing "
             f"{have.get('prep')!r}), but this index uses {want['model']!r} ({want['dim']}-d, {want['prep']!r}). "
             f"Use another --db path, or delete that collection first: MilvusClient({uri!r}).drop_collection({name!r})")
+    client.load_collection(name)  # a database opened again starts with its collections released (on disk)
     return True
 
 
