@@ -38,6 +38,7 @@ __all__ = [
     "sha256_of",
     "PhotoUnavailableError",
     "fetched_records",
+    "load_corpus",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -185,6 +186,16 @@ def _fetch(rec: ImageRecord, progress: bool) -> Path:
 def fetched_records() -> list[ImageRecord]:
     """The registered photos fetched so far in this process, in first-use order."""
     return list(_FETCHED.values())
+
+
+def load_corpus():
+    """Notebook 1's small text corpus (``data/texts/corpus.csv``) as a DataFrame: ``topic``, ``text``.
+
+    Read from the package's own folder, so it works from any working directory (Colab: ``/content``).
+    """
+    import pandas as pd
+
+    return pd.read_csv(DATA_DIR / "texts" / "corpus.csv")
 
 
 def fetch_all(category: str | None = None, progress: bool = True) -> list[Path]:

@@ -17,7 +17,7 @@ from .similarity import combine, validate_weights
 
 __all__ = ["similarity_heatmap", "image_grid", "project_2d", "embedding_map", "result_strip", "probability_bars",
            "text_query_grid", "MODALITY_COLOURS", "modality_colour", "weights_label", "neighbour_grid",
-           "contribution_chart", "weighted_map_xy"]
+           "contribution_chart", "weighted_map_xy", "photo_map"]
 
 #: One colour per modality, the same in every figure and in the widget.
 MODALITY_COLOURS = {"text": "#4c72b0", "photo": "#dd8452", "colour": "#55a868"}
@@ -319,3 +319,41 @@ def contribution_chart(
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def photo_map(emb: np.ndarray, groups: Sequence[str], images: Sequence[ImageInput], *, method: str = "tsne",
+              seed: int = 0, title: str = "", cell: float = 0.62, ax=None):
+    """A 2-D map of photos, no thumbnail over another: :func:`project_2d` snapped to a grid.
+
+    Each photo gets its own cell (about 1.4 cells per photo) by the assignment that moves the
+    points least (scipy's ``linear_sum_assignment``); frames show the group, the legend sits outside.
+    """
+    from matplotlib.patches import Patch, Rectangle
+    from scipy.optimize import linear_sum_assignment
+
+    xy = project_2d(emb, method=method, seed=seed)
+    n = len(xy)
+    if not (len(groups) == len(images) == n):
+        raise ValueError(f"photo_map: {n} embeddings, {len(groups)} groups and {len(images)} images must match")
+    xy = (xy - xy.min(0)) / np.maximum(np.ptp(xy, axis=0), 1e-12)
+    cols = int(np.ceil(np.sqrt(1.4 * n)))
+    rows = int(np.ceil(1.4 * n / cols))
+    centres = np.array([((c + 0.5) / cols, 1 - (r + 0.5) / rows) for r in range(rows) for c in range(cols)])
+    _, cell_of = linear_sum_assignment(((xy[:, None, :] - centres[None]) ** 2).sum(-1))
+    names = list(dict.fromkeys(groups))
+    colours = {g: plt.cm.tab10(i % 10) for i, g in enumerate(names)}
+    if ax is None:
+        _, ax = plt.subplots(figsize=(cell * 1.6 * cols + 2.2, cell * 1.6 * rows + 0.6))
+    for i, k in enumerate(cell_of):
+        r, c = divmod(int(k), cols)
+        ax.imshow(thumbnail(images[i], 96), extent=(c + 0.06, c + 0.94, rows - r - 0.94, rows - r - 0.06))
+        ax.add_patch(Rectangle((c + 0.04, rows - r - 0.96), 0.92, 0.92, fill=False, lw=2.5,
+                               edgecolor=colours[groups[i]]))
+    ax.set_xlim(0, cols)
+    ax.set_ylim(0, rows)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.legend(handles=[Patch(facecolor="none", edgecolor=colours[g], lw=2.5, label=g) for g in names],
+              loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
+    ax.set_title(title or f"{method.upper()} map of {emb.shape[1]}-d embeddings (snapped to a grid)")
+    return ax

@@ -29,9 +29,13 @@ def resnet():
     return build_resnet18(pretrained=False)
 
 
+#: Notebook 02's collection: the pets, the dishes and the people (not the store's products).
+COLLECTION = ("cats", "dogs", "food", "people")
+
+
 @pytest.fixture(scope="module")
 def photos():
-    recs = data.records()
+    recs = [r for category in COLLECTION for r in data.records(category)]
     return recs, [r.path for r in recs]
 
 
@@ -156,3 +160,54 @@ def test_resnet18_reduced_jpeg_decoding_barely_changes_inputs(resnet):
     with torch.inference_mode():
         a, b = (torch.nn.functional.normalize(resnet.backbone(x)) for x in (ours, reference))
     assert float((a * b).sum()) > 0.999
+
+
+# ------------------------------------------------------------------ the claims notebook 02 relies on
+
+
+def test_features_are_raw_non_negative_and_encode_scales_them(encoder, photos):
+    paths = photos[1][:3]
+    raw = encoder.features(paths)
+    assert raw.shape == (3, 1280) and raw.dtype == np.float32
+    assert raw.min() >= 0  # after a ReLU: a pattern is present or not, never negative
+    lengths = np.linalg.norm(raw, axis=1)
+    assert not np.allclose(lengths, 1.0) and lengths.std() > 0  # raw, not normalised
+    np.testing.assert_allclose(encoder.encode(paths), raw / lengths[:, None], atol=1e-5)
+
+
+def _pets(photos, photo_embeddings):
+    recs, _ = photos
+    idx = [i for i, r in enumerate(recs) if r.category in ("cats", "dogs")]
+    return [recs[i] for i in idx], photo_embeddings[idx]
+
+
+def test_every_pet_finds_its_own_species_in_the_collection(photos, photo_embeddings):
+    recs, _ = photos
+    sim = photo_embeddings @ photo_embeddings.T
+    np.fill_diagonal(sim, -np.inf)
+    for i, r in enumerate(recs):
+        if r.category in ("cats", "dogs"):
+            assert recs[int(sim[i].argmax())].category == r.category, r.name
+
+
+def test_snow_dogs_agree_with_each_other_more_than_with_other_dogs(photos, photo_embeddings):
+    pets, emb = _pets(photos, photo_embeddings)
+    snow = np.array(["snow" in r.label for r in pets])
+    other_dogs = np.array([r.category == "dogs" for r in pets]) & ~snow
+    assert snow.sum() == 3 and other_dogs.sum() == 3
+    sim = emb @ emb.T
+    snow_snow = sim[np.ix_(snow, snow)][~np.eye(3, dtype=bool)].mean()
+    assert snow_snow > sim[np.ix_(snow, other_dogs)].mean() + 0.1
+
+
+def test_species_vote_is_wrong_only_where_the_classifier_hesitates(encoder, photos, photo_embeddings):
+    pets, _ = _pets(photos, photo_embeddings)
+    with torch.inference_mode():
+        probs = encoder.head(torch.from_numpy(encoder.features([r.path for r in pets]))).softmax(-1).numpy()
+    is_cat = np.array([r.category == "cats" for r in pets])
+    vote_cat = probs[:, 281:286].sum(1) > probs[:, 151:269].sum(1)
+    hesitant = probs.max(1) < 0.3
+    assert not (vote_cat != is_cat)[~hesitant].any()
+    assert (vote_cat == is_cat).sum() >= len(pets) - 1
+    on_its_back = [r.name for r in pets].index("d2l_cat1_tabby_lying")
+    assert probs[on_its_back].max() > np.median(probs.max(1))  # the unusual pose is not the hard photo

@@ -116,3 +116,56 @@ def test_static_word_vectors_ignore_context(enc):
 def test_encoder_is_cached_per_process():
     assert load_text_encoder(MINILM) is load_text_encoder(MINILM)
     assert load_text_encoder("all-MiniLM-L6-v2").dim == 384
+
+
+# ----------------------------------------------------------------- the claims notebook 01 relies on
+
+def test_context_separates_the_two_banks(enc):
+    pair = ["We had a picnic on the river bank.", "I need to open a bank account."]
+    static = cosine_similarity(enc.encode_static(pair))[0, 1]
+    contextual = cosine_similarity(enc.encode(pair))[0, 1]
+    assert static > contextual + 0.3, (static, contextual)  # one vector for "bank" vs context-dependent ones
+
+
+def test_one_threshold_separates_minilm_paraphrases_but_not_the_stand_in(enc):
+    para = [("A man is playing a guitar.", "Someone is strumming a guitar."),
+            ("The cat sleeps on the sofa.", "A kitten is napping on the couch."),
+            ("Stock prices fell sharply today.", "Shares dropped this afternoon.")]
+    unrelated = [(para[0][0], para[1][0]), (para[1][1], para[2][1]),
+                 ("I need to open a bank account.", "We had a picnic on the river bank.")]
+    for encode, separable in ((enc.encode, True), (enc.encode_static, False)):
+        score = lambda a, b: cosine_similarity(encode([a, b]))[0, 1]  # noqa: E731
+        lowest_para, highest_unrel = min(score(*p) for p in para), max(score(*p) for p in unrelated)
+        assert bool(lowest_para > highest_unrel) is separable, (encode.__name__, lowest_para, highest_unrel)
+        if separable:
+            assert lowest_para > 0.5 > highest_unrel  # notebook 01: "similar if above 0.5" works for MiniLM
+
+
+def test_corpus_nearest_neighbours_share_the_topic_far_above_chance(enc):
+    from helpers.data import load_corpus
+
+    corpus = load_corpus()
+    assert list(corpus.columns) == ["topic", "text"] and len(corpus) == 32
+    topics = corpus.topic.values
+
+    def hits(emb):
+        s = emb @ emb.T
+        np.fill_diagonal(s, -np.inf)
+        return (topics[s.argmax(axis=1)] == topics).mean()
+
+    texts = corpus.text.tolist()
+    chance = 7 / 31  # four topics of 8 sentences
+    assert hits(enc.encode(texts)) > hits(enc.encode_static(texts)) + 0.1 > chance + 0.1
+
+
+def test_try_load_names_what_stands_in(monkeypatch, capsys):
+    from helpers import availability
+    from helpers.models import try_load_text_encoder
+
+    if availability.hf_model_cached("distilbert-base-uncased"):
+        pytest.skip("distilbert-base-uncased is cached on this machine")
+    monkeypatch.setattr(availability, "host_reachable", lambda *a, **k: False)
+    assert try_load_text_encoder("distilbert-base-uncased", instead="averaged word vectors (stand-in)") is None
+    out = capsys.readouterr().out
+    assert "In its place: averaged word vectors (stand-in)" in out and "skipped" not in out
+    assert "EMBEDDINGS_MODELS=offline" not in out  # no advice to switch to the preset that is already active

@@ -116,10 +116,19 @@ def load_text_encoder(name: str | None = None) -> TextEncoder:
     return _load_text_encoder_cached(name or get_preset().text)
 
 
-def try_load_text_encoder(name: str) -> TextEncoder | None:
-    """Like :func:`load_text_encoder`, but prints why and returns ``None`` if it is unavailable."""
+def try_load_text_encoder(name: str, instead: str | None = None) -> TextEncoder | None:
+    """Like :func:`load_text_encoder`, but prints one line and returns ``None`` if it is unavailable.
+
+    ``instead`` names what the notebook uses in its place (the line then says so); without it the
+    line says that the part is skipped.
+    """
     try:
         return load_text_encoder(name)
     except ModelUnavailableError as exc:
-        print(f"NOTE: {name} is not available here, so this part is skipped.\n      {exc}")
+        why = str(exc).split(". ")[0].replace(f"The model {name!r} ", "")
+        if instead:
+            print(f"NOTE: {name} is not available here ({why}). In its place: {instead}. "
+                  f"Connect to the internet once to see {name} itself.")
+        else:
+            print(f"NOTE: {name} is not available here, so this part is skipped.\n      {exc}")
         return None
