@@ -17,7 +17,7 @@ from .similarity import combine, validate_weights
 
 __all__ = ["similarity_heatmap", "image_grid", "project_2d", "embedding_map", "result_strip", "probability_bars",
            "text_query_grid", "MODALITY_COLOURS", "modality_colour", "weights_label", "neighbour_grid",
-           "contribution_chart", "weighted_map_xy", "photo_map"]
+           "contribution_chart", "precision_curves", "weighted_map_xy", "photo_map"]
 
 #: One colour per modality, the same in every figure and in the widget.
 MODALITY_COLOURS = {"text": "#4c72b0", "photo": "#dd8452", "colour": "#55a868"}
@@ -261,23 +261,25 @@ def weights_label(weights: Mapping[str, float]) -> str:
 def neighbour_grid(
     catalog: Sequence[Item], blocks: Mapping[str, np.ndarray], query: str,
     weightings: Mapping[str, Mapping[str, float]], k: int = 4, images: Sequence | None = None,
-    size: float = 1.75,
+    size: float = 1.75, by: str = "category",
 ):
     """One row per weighting: the query photo, then its top-``k`` with scores.
 
-    Titles of items in the query's category are green, others grey; the row label
-    counts them. ``images`` (one per item, e.g. thumbnails) avoids re-reading photos.
+    Titles of items that share the query's ``by`` (``"category"``, or ``"department"`` in the
+    store) are green, others grey; the row label counts them. ``images`` (one per item, e.g.
+    thumbnails) avoids re-reading photos.
     """
     import textwrap
 
     q = item_index(query, catalog)
     pics = images if images is not None else [it.path for it in catalog]
-    n_same = sum(it.category == catalog[q].category for it in catalog) - 1
+    group = [getattr(it, by) for it in catalog]
+    n_same = sum(g == group[q] for g in group) - 1
     fig, axes = plt.subplots(len(weightings), k + 1, figsize=(size * (k + 1) + 1.6, size * 1.25 * len(weightings)),
                              squeeze=False)
     for r, (label, w) in enumerate(weightings.items()):
         idx, scores, _ = search(blocks, q, w, k)
-        hits = sum(catalog[i].category == catalog[q].category for i in idx)
+        hits = sum(group[i] == group[q] for i in idx)
         for c, ax in enumerate(axes[r]):
             i = q if c == 0 else idx[c - 1]
             ax.imshow(thumbnail(pics[i], 128))
@@ -289,11 +291,11 @@ def neighbour_grid(
                 for spine in ax.spines.values():
                     spine.set_color("red")
                     spine.set_linewidth(2)
-                score_note = f"{hits}/{k} same category" if n_same else "no other item\nin its category"
+                score_note = f"{hits}/{k} same {by}" if n_same else f"no other item\nin its {by}"
                 ax.set_ylabel(f"{label}\n({weights_label(w)})\n{score_note}", fontsize=8, rotation=0,
                               ha="right", va="center", labelpad=8)
             else:
-                same = catalog[i].category == catalog[q].category
+                same = group[i] == group[q]
                 ax.set_title(f"{name}\n{scores[c - 1]:.3f}", fontsize=8, color="green" if same else "0.35")
     fig.tight_layout()
     return fig
@@ -357,3 +359,24 @@ def photo_map(emb: np.ndarray, groups: Sequence[str], images: Sequence[ImageInpu
               loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
     ax.set_title(title or f"{method.upper()} map of {emb.shape[1]}-d embeddings (snapped to a grid)")
     return ax
+
+
+def precision_curves(
+    fractions: Sequence[float], curves: Mapping[str, Sequence[float]], baselines: Mapping[str, float] | None = None,
+    *, k: int = 3, colours: Mapping[str, str] | None = None, xlabel: str = "weight of the added block", title: str = "",
+):
+    """precision@k against a weight: one line per mix, dashed lines for fixed references; legend outside the axes."""
+    fig, ax = plt.subplots(figsize=(8.5, 4.2))
+    for j, (name, ys) in enumerate(curves.items()):
+        ax.plot(fractions, ys, marker="o", lw=2, label=name, color=(colours or {}).get(name, _FALLBACK_COLOURS[j % 4]))
+    for j, (name, y) in enumerate((baselines or {}).items()):
+        ax.axhline(y, ls="--", lw=1.2, color=str(0.2 + 0.3 * j), label=f"{name} ({y:.3f})")
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(f"precision@{k}")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=9)
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
