@@ -98,13 +98,13 @@ def test_classifier_agrees_with_the_registry_on_dog_breeds(encoder):
 def test_classify_uses_the_same_features_as_encode(encoder, photos):
     path = photos[1][0]
     with torch.inference_mode():
-        feats = encoder.backbone(encoder.prepare([path]))
+        feats = torch.from_numpy(encoder.features([path])).to(encoder.device)
         probs = encoder.head(feats).softmax(-1)[0]
     label, p = encoder.classify([path], k=1)[0][0]
     assert label == imagenet_categories()[int(probs.argmax())]
     assert abs(p - float(probs.max())) < 1e-5
     emb = encoder.encode([path])[0]
-    assert np.allclose(emb, (feats / feats.norm())[0].numpy(), atol=1e-5)
+    assert np.allclose(emb, (feats / feats.norm())[0].cpu().numpy(), atol=1e-5)
 
 
 def test_empty_input_gives_zero_rows(encoder, resnet):
@@ -203,7 +203,8 @@ def test_snow_dogs_agree_with_each_other_more_than_with_other_dogs(photos, photo
 def test_species_vote_is_wrong_only_where_the_classifier_hesitates(encoder, photos, photo_embeddings):
     pets, _ = _pets(photos, photo_embeddings)
     with torch.inference_mode():
-        probs = encoder.head(torch.from_numpy(encoder.features([r.path for r in pets]))).softmax(-1).numpy()
+        feats = torch.from_numpy(encoder.features([r.path for r in pets])).to(encoder.device)
+        probs = encoder.head(feats).softmax(-1).cpu().numpy()
     is_cat = np.array([r.category == "cats" for r in pets])
     vote_cat = probs[:, 281:286].sum(1) > probs[:, 151:269].sum(1)
     hesitant = probs.max(1) < 0.3
