@@ -167,8 +167,9 @@ def test_zero_shot_is_the_softmax_of_scaled_cosines(bridge, shared_emb):
 def test_text_past_the_token_limit_gives_identical_vectors(bridge):
     head = "a slice of cake with " + "strawberries and cream and " * (bridge.max_length // 4)
     assert len(bridge.tokenizer(head, verbose=False)["input_ids"]) > bridge.max_length
-    with pytest.warns(UserWarning, match=f"limit of {bridge.max_length} tokens"):
+    with pytest.warns(UserWarning, match=f"limit of {bridge.max_length} tokens") as caught:
         emb = bridge.encode_text([head + "a cherry on top", head + "served with fries"])
+    assert [w.filename for w in caught] == [__file__], "the warning points at the caller's line"
     assert np.array_equal(emb[0], emb[1])
     with warnings.catch_warnings():
         warnings.simplefilter("error")

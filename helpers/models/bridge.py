@@ -17,6 +17,7 @@ by those 1,000 words. CLIP learned from 400 million captions instead.
 """
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -80,7 +81,12 @@ class LabelBridge:
 
     def encode_text(self, texts: Sequence[str], batch_size: int = 64, progress: bool | None = None) -> np.ndarray:
         """Embed texts with MiniLM (texts over ``max_length`` tokens are truncated with a warning)."""
-        return self.text_encoder.encode(texts, batch_size=batch_size, progress=progress)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            emb = self.text_encoder.encode(texts, batch_size=batch_size, progress=progress)
+        for w in caught:  # re-issued so that they point at the caller's line, not at this one
+            warnings.warn(w.message, w.category, stacklevel=2)
+        return emb
 
     @torch.inference_mode()
     def class_probabilities(self, items: Sequence[ImageInput], batch_size: int = 32,
