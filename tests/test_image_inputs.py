@@ -316,3 +316,16 @@ def test_raw_features_are_encode_before_normalisation():
     norms = np.linalg.norm(raw, axis=1)
     assert (norms > 1.5).all(), f"raw features should not be unit length: {norms}"
     np.testing.assert_allclose(raw / norms[:, None], unit, atol=1e-5)
+
+
+def test_trace_follows_one_image_through_the_stages():
+    from helpers import data
+
+    enc = load_image_encoder()
+    stages = enc.trace(data.fetch(data.records("cats")[0]))
+    names = [n for n, _ in stages]
+    assert names[0] == "input" and names[-1] == "features" and len(stages) > 5
+    assert stages[0][1] == (1, 3, enc.input_size, enc.input_size)
+    assert stages[-1][1] == (1, enc.dim)
+    grids = [s for _, s in stages if len(s) == 4]
+    assert grids[-1][2] < grids[0][2], "the spatial grid shrinks through the network"

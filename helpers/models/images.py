@@ -83,6 +83,25 @@ class ImageEncoder:
         return np.concatenate(feats).astype(np.float32) if feats else np.empty((0, self.dim), dtype=np.float32)
 
     @torch.inference_mode()
+    def trace(self, item: ImageInput) -> list[tuple[str, tuple[int, ...]]]:
+        """Follow one image through the network: ``(stage, tensor shape)`` after each stage, in order.
+
+        Shapes are (batch, channels, height, width) until the pooling; the last entry is the embedding.
+        """
+        net = self.backbone
+        stages = [(n, m) for n, m in net.named_children() if n != "blocks" and not isinstance(m, torch.nn.Identity)]
+        stages += [(f"blocks.{n}", m) for n, m in getattr(net, "blocks", torch.nn.Sequential()).named_children()]
+        x = self.prepare([item])
+        seen = [("input", tuple(x.shape))]
+        hooks = [m.register_forward_hook(lambda _m, _i, out, n=n: seen.append((n, tuple(out.shape)))) for n, m in stages]
+        try:
+            out = net(x.to(self.device))
+        finally:
+            for h in hooks:
+                h.remove()
+        return seen + [("features", tuple(out.shape))]
+
+    @torch.inference_mode()
     def classify(self, items: Sequence[ImageInput], k: int = 3) -> list[list[tuple[str, float]]]:
         """Top-``k`` ImageNet labels and probabilities for each image, from the same features."""
         if self.head is None:
