@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -109,6 +110,8 @@ class RayEngine:
         self.cpus_per_worker, self.batch_size = cpus_per_worker, batch_size
         self.startup_s = 0.0  # how long ray.init took (0 when Ray was already running)
         self.pool_size = 0
+        #: the last run: ``(seconds since the pipeline started, photos done)`` after each batch arrived
+        self.progress_log: list[tuple[float, int]] = []
 
     def _start(self) -> bool:
         """Start or join Ray; True if this call started it (and so must shut it down)."""
@@ -118,6 +121,8 @@ class RayEngine:
 
         if ray.is_initialized():
             return False
+        if self.address:
+            _probe(self.address)
         t = time.perf_counter()
         kw: dict = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
         if self.address:
@@ -126,6 +131,7 @@ class RayEngine:
             kw["num_cpus"] = self.num_cpus or min(4, os.cpu_count() or 1)
             kw["runtime_env"] = {"env_vars": {"PYTHONPATH": _package_root(), "TOKENIZERS_PARALLELISM": "false"}}
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no usage report (and no network wait)
+        os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")  # C++ log lines to the console; errors still raise
         try:
             with _quiet():
                 ray.init(address=self.address or None, **kw)
@@ -140,6 +146,13 @@ class RayEngine:
                                   "the default engine (leave out --engine ray)") from None
         self.startup_s = time.perf_counter() - t
         return True
+
+    def steady_rate(self) -> float:
+        """Photos per second after the first batch arrived (worker start-up and model loads excluded)."""
+        if len(self.progress_log) < 2:
+            return float("nan")
+        (t1, n1), (t2, n2) = self.progress_log[0], self.progress_log[-1]
+        return (n2 - n1) / max(t2 - t1, 1e-9)
 
     def embed_photos(self, root: Path, files: dict, todo: list[str], photo_files: list, enc, batch_size: int,
                      progress: bool, ckpt) -> None:
@@ -179,13 +192,15 @@ class RayEngine:
         ds = ray.data.from_items(rows, override_num_blocks=max(1, len(rows) // self.batch_size))
         embedder = PhotoEmbedder.configured(enc.preset, names, self.cpus_per_worker)
         ds = ds.map_batches(embedder, batch_size=self.batch_size, batch_format="numpy",
-                            compute=ray.data.ActorPoolStrategy(size=self.pool_size), num_cpus=self.cpus_per_worker,
-                            max_restarts=0)  # a worker that dies fails the run with its reason (no silent retry)
+                            compute=ray.data.ActorPoolStrategy(size=self.pool_size), num_cpus=self.cpus_per_worker)
         bar = tqdm(total=len(keys), desc=f"embedding photos (Ray, {self.pool_size} workers)", unit="photo",
                    disable=not progress)
         try:
+            t0, done, self.progress_log = time.perf_counter(), 0, []
             for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
                 self._collect(batch, files, photo_files)
+                done += len(batch["key"])
+                self.progress_log.append((time.perf_counter() - t0, done))
                 bar.update(len(batch["key"]))
                 ckpt.maybe_save()
         except ray.exceptions.RayError as exc:
@@ -205,6 +220,19 @@ class RayEngine:
             need = [i for i in ok if batch["key"][i] not in vf.vectors]
             if need:
                 vf.add([str(batch["key"][i]) for i in need], np.asarray(batch[space.name])[need])
+
+
+def _probe(address: str, timeout: float = 3.0) -> None:
+    """Fail fast on a HOST:PORT nobody answers on (``ray.init`` would retry for minutes)."""
+    host, _, port = address.rpartition(":")
+    if address == "auto" or "://" in address or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise CollectionError(f"no Ray cluster answers at {address!r} ({exc.strerror or exc}): start one with "
+                              "`ray start --head` on the head machine and pass the address it prints, or leave "
+                              "out --address for a local Ray") from None
 
 
 @contextmanager

@@ -180,6 +180,8 @@ def sync(coll, uri: str, timeout: float = 5.0) -> dict[str, tuple[int, int]]:
             gone = [k for k in stored if k not in first]
             for s in range(0, len(gone), _BATCH):
                 client.delete(name, ids=gone[s : s + _BATCH])
+            if todo or gone:
+                client.flush(name)  # sealed and indexed: Milvus Lite searches unflushed rows one by one (slow)
             done[space] = (len(todo), len(gone))
     finally:
         client.close()
