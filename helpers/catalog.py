@@ -3,7 +3,7 @@
 Two catalogs, each a CSV in ``data/`` with one row per product on a photo of the image
 registry (:mod:`helpers.data`), loaded by name with :func:`load_catalog`:
 
-* ``"food"`` (``data/catalog.csv``, the default): the kiosk of a basketball arena, 30 dishes
+* ``"food"`` (``data/catalog.csv``, the default): the kiosk of a basketball arena, 27 dishes
   and drinks and one basketball; text attributes :data:`FOOD_ATTRIBUTES`.
 * ``"store"`` (``data/store.csv``): a small general store (electronics, cameras, sports,
   footwear, clothing, appliances, furniture, plants), each item also in a ``department``;
