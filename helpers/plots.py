@@ -259,25 +259,26 @@ def weights_label(weights: Mapping[str, float]) -> str:
 
 
 def neighbour_grid(
-    catalog: Sequence[Item], blocks: Mapping[str, np.ndarray], query: str,
-    weightings: Mapping[str, Mapping[str, float]], k: int = 4, images: Sequence | None = None,
-    size: float = 1.75, by: str = "category",
+    catalog: Sequence[Item], blocks: Mapping[str, np.ndarray], query: str | None,
+    weightings: Mapping[str, Mapping[str, float] | tuple[str, Mapping[str, float]]], k: int = 4,
+    images: Sequence | None = None, size: float = 1.75, by: str = "category",
 ):
     """One row per weighting: the query photo, then its top-``k`` with scores.
 
     Titles of items that share the query's ``by`` (``"category"``, or ``"department"`` in the
     store) are green, others grey; the row label counts them. ``images`` (one per item, e.g.
-    thumbnails) avoids re-reading photos.
+    thumbnails) avoids re-reading photos. A row given as ``label: (query, weights)`` has its own
+    query (several scenarios on one static figure; ``query`` may then be ``None``).
     """
     import textwrap
 
-    q = item_index(query, catalog)
     pics = images if images is not None else [it.path for it in catalog]
     group = [getattr(it, by) for it in catalog]
-    n_same = sum(g == group[q] for g in group) - 1
     fig, axes = plt.subplots(len(weightings), k + 1, figsize=(size * (k + 1) + 1.6, size * 1.25 * len(weightings)),
                              squeeze=False)
     for r, (label, w) in enumerate(weightings.items()):
+        q, w = (item_index(w[0], catalog), w[1]) if isinstance(w, tuple) else (item_index(query, catalog), w)
+        n_same = sum(g == group[q] for g in group) - 1
         idx, scores, _ = search(blocks, q, w, k)
         hits = sum(group[i] == group[q] for i in idx)
         for c, ax in enumerate(axes[r]):

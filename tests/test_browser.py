@@ -182,7 +182,9 @@ def test_notebook_04_slider_reranks_in_chromium(lab):
             ranking.scroll_into_view_if_needed(timeout=30_000)
             ranking.locator("li").first.wait_for(timeout=30_000)
             before = ranking.inner_text()
-            assert "Top 5 for Fish and chips" in before, before
+            assert "Top 5 for Slim black trousers" in before, before
+            assert "P@5 of this query" in before and "mean P@5 over all queries" in before, before
+            items_before = ranking.locator("li").all_inner_texts()
             picture = page.locator(".embeddings-explorer img").first
             picture_before = picture.get_attribute("src")
 
@@ -194,6 +196,7 @@ def test_notebook_04_slider_reranks_in_chromium(lab):
                 arg=[".embeddings-ranking", before], timeout=RERANK_S * 1000,
             )
             after = ranking.inner_text()
+            items_after = ranking.locator("li").all_inner_texts()
             page.wait_for_function(  # the thumbnails and bars are redrawn too (same view, new picture)
                 "([sel, old]) => { const e = document.querySelector(sel); return e && e.src !== old && e.complete; }",
                 arg=[".embeddings-explorer img", picture_before], timeout=RERANK_S * 1000,
@@ -203,9 +206,7 @@ def test_notebook_04_slider_reranks_in_chromium(lab):
         finally:
             browser.close()
 
-    def listed(text: str) -> list[str]:
-        return [line for line in text.splitlines() if line.strip() and not line.startswith(("Top ", "weights"))]
-
-    assert "text 0.00" in after, after
-    assert listed(after) != listed(before), f"ranking did not change:\n{before}\n---\n{after}"
-    assert len(listed(after)) == 5, after
+    assert "weights: photo 1.00" in after, after  # the notebook left text 0.2, photo 0.8, colour 0; text now 0
+    assert all("text 0.000" in item for item in items_after), items_after
+    assert items_after != items_before, f"ranking did not change:\n{before}\n---\n{after}"
+    assert len(items_after) == 5, after
