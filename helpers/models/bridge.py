@@ -67,7 +67,7 @@ class LabelBridge:
         self.class_names = list(class_names)
         self.class_prompts = [template.format(c) for c in self.class_names]
         #: MiniLM vectors of the class prompts, ``(n_classes, dim)``: the bridge itself.
-        self.class_emb = text_encoder.encode(self.class_prompts, batch_size=64, progress=False)
+        self.class_emb = text_encoder.encode(self.class_prompts, batch_size=32, progress=False)
         self._logit_scale = float(logit_scale)
 
     def __repr__(self) -> str:
