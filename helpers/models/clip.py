@@ -33,7 +33,7 @@ class ClipModel:
 
     ``encode_text`` and ``encode_images`` return unit-norm rows in the same
     space, so ``text_emb @ image_emb.T`` is a text x image cosine matrix.
-    ``is_random`` is True for the offline stand-in, whose numbers mean nothing.
+    ``is_random`` is True for the tiny randomly initialised test fixture, whose numbers mean nothing.
     """
 
     def __init__(self, model, tokenizer, image_processor, name: str, is_random: bool = False, device=None):
