@@ -207,3 +207,25 @@ def test_live_precision_is_exactly_the_per_query_definition_ties_included():
                 continue
             by_query = [np.mean(labels[top_k(sim[q], k, exclude=q)[0]] == labels[q]) for q in queries]
             assert precision_at_k(sim, labels, k) == float(np.mean(by_query)), (trial, k)
+
+
+def test_static_figure_rows_can_each_carry_their_own_query(blocks):
+    """Notebook 04's static figure of the scenarios (the widget's stand-in in HTML/GitHub): one row per query."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from helpers import plots as P
+    from helpers.catalog import Item
+    from helpers.retrieval import search
+
+    items = [Item(id=f"i{i}", image="x", name=f"item {i}", category="ab"[i % 2], attribute_names=(),
+                  attribute_values=()) for i in range(40)]
+    images = [np.full((8, 8, 3), 10 * (i % 25), dtype=np.uint8) for i in range(40)]
+    rows = {"first, equal": ("i0", {"text": 1, "photo": 1, "colour": 1}), "second, photo": ("item 7", {"photo": 1})}
+    fig = P.neighbour_grid(items, blocks, None, rows, k=3, images=images)
+    for r, (q, w) in enumerate([(0, rows["first, equal"][1]), (7, {"photo": 1})]):
+        first = fig.axes[r * 4]
+        hits = sum(items[i].category == items[q].category for i in search(blocks, q, w, 3)[0])
+        assert first.get_title() == f"query: item {q}"
+        assert f"{hits}/3 same category" in first.get_ylabel()
+    matplotlib.pyplot.close(fig)
