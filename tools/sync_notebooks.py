@@ -42,6 +42,9 @@ NOTEBOOKS = [
      "Weights per modality, chosen at query time with sliders; the maths of weighted cosine similarity."),
     ("05_clip_text_and_images.ipynb", "Text and images in one space (CLIP)",
      "Text-to-image search and zero-shot classification with CLIP; the modality gap."),
+    ("06_your_own_collection.ipynb", "Capstone: your own collection",
+     "Index your own photos and notes once (on disk, by content hash), search them three ways, map them, "
+     "find near-duplicates, export to the Embedding Projector; exact vs approximate search."),
 ]
 TAGS = ("shared-nav-top", "shared-colab", "shared-setup", "shared-nav-bottom")
 README_START, README_END = "<!-- notebooks:start -->", "<!-- notebooks:end -->"

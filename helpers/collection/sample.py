@@ -17,7 +17,7 @@ from .duplicates import COPIES
 from .files import check_folder
 from .store import cache_root, index_dir
 
-__all__ = ["NOTES_DIR", "PLANTED", "sample_collection", "forget", "save_uploads"]
+__all__ = ["NOTES_DIR", "PLANTED", "CALIBRATION", "calibration_photos", "sample_collection", "forget", "save_uploads"]
 
 NOTES_DIR = data.DATA_DIR / "notes"
 
@@ -27,6 +27,26 @@ PLANTED = {
     "food/copy_of_pizza_pepperoni.jpg": ("food/pizza_pepperoni.jpg", "cropped to 80%"),
     "dogs/copy_of_corgi_snow.jpg": ("dogs/unsplash_corgi_snow.jpg", "half size"),
 }
+
+
+#: Photos for calibrating the near-duplicate threshold: pairs of *different* photos of the same kind of
+#: thing (two plates of fries, two sofas, two monitors...), the hardest "not a duplicate" cases.
+#: None of them is the source of a planted copy, so the sample's copies are not used for calibrating.
+CALIBRATION = (
+    "food/french_fries_1.jpg", "food/french_fries_2.jpg", "food/burger_and_fries.jpg", "food/burger_on_board.jpg",
+    "food/chocolate_cake_slice.jpg", "food/chocolate_cake_slice_drizzle.jpg", "food/sushi_salmon_nigiri.jpg",
+    "food/sushi_rolls.jpg", "food/ice_cream_cone.jpg", "food/chocolate_ice_cream.jpg",
+    "electronics/unsplash_32_inch_monitor.jpg", "electronics/unsplash_curvy_monitor.jpg",
+    "footwear/unsplash_ultraboost_running_shoe.jpg", "footwear/unsplash_pureboost_running_shoe.jpg",
+    "furniture/unsplash_grey_fabric_sofa.jpg", "furniture/unsplash_leather_sofa.jpg",
+    "cameras/unsplash_twin_lens_camera.jpg", "cameras/unsplash_vintage_folding_camera.jpg",
+    "dogs/d2l_dog1_pug.jpg", "dogs/d2l_dog2_french_bulldog.jpg",
+)
+
+
+def calibration_photos() -> list[Path]:
+    """Local paths of :data:`CALIBRATION` (fetched and verified on first use)."""
+    return [data.fetch(f, progress=False) for f in CALIBRATION]
 
 
 def _link_or_copy(src: Path, dest: Path) -> None:
