@@ -68,6 +68,7 @@ class PhotoEmbedder:
     def __call__(self, batch: dict) -> dict:
         from .index import _decode
 
+        t = time.perf_counter()
         keys, paths = list(batch["key"]), list(batch["path"])
         decoded = [_decode(Path(p).parent, Path(p).name, self.size) for p in paths]
         good = [i for i, (img, _) in enumerate(decoded) if img is not None]
@@ -77,6 +78,8 @@ class PhotoEmbedder:
             out[name] = np.zeros((len(keys), self.dims[name]), dtype=np.float32)
             if good:
                 out[name][good] = vecs[name]
+        # this batch's work (decode + models), shared out per photo: the driver adds it up
+        out["seconds"] = np.full(len(keys), (time.perf_counter() - t) / max(1, len(keys)))
         return out
 
 
@@ -110,8 +113,9 @@ class RayEngine:
         self.cpus_per_worker, self.batch_size = cpus_per_worker, batch_size
         self.startup_s = 0.0  # how long ray.init took (0 when Ray was already running)
         self.pool_size = 0
-        #: the last run: ``(seconds since the pipeline started, photos done)`` after each batch arrived
-        self.progress_log: list[tuple[float, int]] = []
+        #: the last run: photos embedded, seconds the workers spent on them (decode + models), and the
+        #: seconds until the first batch came back (worker start-up and model loads included)
+        self.done, self.busy_s, self.first_batch_s = 0, 0.0, float("nan")
 
     def _start(self) -> bool:
         """Start or join Ray; True if this call started it (and so must shut it down)."""
@@ -148,15 +152,12 @@ class RayEngine:
         return True
 
     def steady_rate(self) -> float:
-        """Photos per second after the first batch arrived (worker start-up and model loads excluded)."""
-        if len(self.progress_log) < 2:
-            return float("nan")
-        (t1, n1), (t2, n2) = self.progress_log[0], self.progress_log[-1]
-        return (n2 - n1) / max(t2 - t1, 1e-9)
+        """Photos per second of the whole pool, by the workers' own clocks (start-up and model loads excluded)."""
+        return self.done / (self.busy_s / self.pool_size) if self.busy_s > 0 else float("nan")
 
     def embed_photos(self, root: Path, files: dict, todo: list[str], photo_files: list, enc, batch_size: int,
                      progress: bool, ckpt) -> None:
-        """The Ray version of ``index._embed_photos`` (same arguments, same effect on ``files`` and the vector files)."""
+        """The Ray version of ``index._embed_photos``: same arguments, same effect on ``files`` and the vector files."""
         path_of = {}
         wanted = set(todo)
         for rel, rec in files.items():
@@ -196,11 +197,13 @@ class RayEngine:
         bar = tqdm(total=len(keys), desc=f"embedding photos (Ray, {self.pool_size} workers)", unit="photo",
                    disable=not progress)
         try:
-            t0, done, self.progress_log = time.perf_counter(), 0, []
+            t0, self.done, self.busy_s = time.perf_counter(), 0, 0.0
             for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
                 self._collect(batch, files, photo_files)
-                done += len(batch["key"])
-                self.progress_log.append((time.perf_counter() - t0, done))
+                if not self.done:
+                    self.first_batch_s = time.perf_counter() - t0
+                self.done += len(batch["key"])
+                self.busy_s += float(np.sum(batch["seconds"]))
                 bar.update(len(batch["key"]))
                 ckpt.maybe_save()
         except ray.exceptions.RayError as exc:
