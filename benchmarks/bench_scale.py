@@ -160,7 +160,7 @@ def part_db(sizes: list[int], n_queries: int) -> None:
         last = (n, 1000 * np.median(exact_ms), 1000 * np.median(times), recall)
     n, exact_med, lite_med, recall = last
     print(f"* synthetic rows included. At {n:,} vectors Milvus Lite answers in {lite_med:.0f} ms against "
-          f"{exact_med:.0f} ms for exact NumPy search ({lite_med / exact_med:.1f}x), recall@10 {recall:.3f}. "
+          f"{exact_med:.0f} ms for exact NumPy search ({lite_med / exact_med:.1f}x slower), recall@10 {recall:.3f}. "
           "Milvus Lite is the embedded, pure-Python edition (its gRPC server runs in this process): it is for "
           "development and small data. The same client code against a Milvus server (C++, HNSW/IVF indexes, "
           "many clients) is what serves millions of vectors.")
