@@ -5,6 +5,8 @@ import os
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -99,3 +101,31 @@ def prefetch(make: Callable[[int], torch.Tensor], starts: Sequence[int]) -> Iter
                 q.get(timeout=0.1)
             except queue.Empty:
                 pass
+
+
+def decode_workers() -> int:
+    """Threads that decode and preprocess images side by side: ``$EMBEDDINGS_DECODE_WORKERS``, else up to 4."""
+    forced = os.environ.get("EMBEDDINGS_DECODE_WORKERS", "").strip()
+    if forced:
+        if not forced.isdigit() or int(forced) < 1:
+            raise ValueError(f"EMBEDDINGS_DECODE_WORKERS must be a positive integer, got {forced!r}")
+        return int(forced)
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+@contextmanager
+def decode_pool() -> Iterator[ThreadPoolExecutor | None]:
+    """A small thread pool for decoding the items of a batch in parallel (``None`` with one worker).
+
+    PIL's JPEG decoding and resizing release the GIL, so the items of one batch decode side by side
+    while the model runs on the previous batch.
+    """
+    n = decode_workers()
+    if n == 1:
+        yield None
+        return
+    pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="decode")
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -9,7 +9,7 @@ import torch
 
 from ..availability import get_preset, require_torchvision_weights
 from ..images import ImageInput, load_image
-from ._common import check_batch_size, check_image_items, l2_rows, prefetch, progress_bar, get_device
+from ._common import check_batch_size, check_image_items, decode_pool, get_device, l2_rows, prefetch, progress_bar
 
 __all__ = ["ImageEncoder", "load_image_encoder", "imagenet_categories", "build_resnet18", "build_efficientnet_lite0"]
 
@@ -51,18 +51,27 @@ class ImageEncoder:
     def __repr__(self) -> str:
         return f"ImageEncoder({self.name!r}, dim={self.dim}, device={self.device})"
 
-    def prepare(self, items: Sequence[ImageInput], offset: int = 0) -> torch.Tensor:
-        """Decode and preprocess ``items`` into a ``(n, 3, H, W)`` batch tensor."""
-        return torch.stack(
-            [self.preprocess(load_image(item, offset + i, self.input_size)) for i, item in enumerate(items)]
-        )
+    def prepare(self, items: Sequence[ImageInput], offset: int = 0, pool=None) -> torch.Tensor:
+        """Decode and preprocess ``items`` into a ``(n, 3, H, W)`` batch tensor.
+
+        With ``pool`` (a thread pool) the items are decoded side by side; the first failure is
+        raised either way, naming its item.
+        """
+        def one(i: int) -> torch.Tensor:
+            return self.preprocess(load_image(items[i], offset + i, self.input_size))
+
+        return torch.stack(list(pool.map(one, range(len(items))) if pool is not None else map(one, range(len(items)))))
 
     def _features(self, items: Sequence[ImageInput], batch_size: int, progress: bool | None) -> Iterator[torch.Tensor]:
         items = check_image_items(items)
         starts = range(0, len(items), batch_size)
-        batches = prefetch(lambda s: self.prepare(items[s : s + batch_size], offset=s), starts)
-        for x in progress_bar(batches, len(starts), progress, "images"):
-            yield self.backbone(x.to(self.device))
+        with decode_pool() as pool:
+            batches = prefetch(lambda s: self.prepare(items[s : s + batch_size], offset=s, pool=pool), starts)
+            try:
+                for x in progress_bar(batches, len(starts), progress, "images"):
+                    yield self.backbone(x.to(self.device))
+            finally:  # stop the prefetch thread before the pool it uses shuts down
+                batches.close()
 
     @torch.inference_mode()
     def encode(self, items: Sequence[ImageInput], batch_size: int = 32, progress: bool | None = None) -> np.ndarray:
