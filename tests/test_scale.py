@@ -248,3 +248,32 @@ def test_cli_index_and_search_with_db(small, capsys):
     assert rc == 0 and out.strip().splitlines()[0].split("\t")[0].endswith("note.md"), out
     rc, _, err = run_cli(capsys, "search", small["folder"], "sofa", "--db", small["base"] / "x.txt")
     assert rc == 2 and "ending in .db" in err
+
+
+def test_an_interrupted_ray_index_shuts_ray_down_and_the_next_run_completes(tmp_path, monkeypatch):
+    from helpers.collection.ray_engine import RayEngine
+
+    monkeypatch.setenv("EMBEDDINGS_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "photos"
+    make_folder(folder, fetch(CATS + [DOG]), CATS + [DOG])
+    before, real_collect, calls = ray_processes(), RayEngine._collect, []
+
+    def collect_then_die(batch, files, photo_files):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # Ctrl-C while the second batch comes back
+        real_collect(batch, files, photo_files)
+
+    monkeypatch.setattr(RayEngine, "_collect", staticmethod(collect_then_die))
+    with pytest.raises(KeyboardInterrupt):
+        index(folder, progress=False, engine=RayEngine(num_cpus=1, workers=1, batch_size=1))
+    import ray
+
+    assert not ray.is_initialized()
+    deadline = time.monotonic() + 20
+    while ray_processes() - before and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not ray_processes() - before
+    again = index(folder, progress=False)  # the default engine finishes the job
+    assert again.report.summary() == "2 new, 1 cached, 0 skipped"  # the photo done before Ctrl-C was kept
+    assert not list((tmp_path / "cache").rglob(".partial-*"))
