@@ -32,8 +32,8 @@ def _index(folder: str, progress: bool, quiet: bool = False, engine=None, db: st
         if not coll.items and not rep.skipped:
             print(f"note: {coll.folder} holds no photos ({', '.join(['.jpg', '.png', '...'])}) and no notes "
                   "(.txt, .md, .csv)")
-        print(f"models loaded: {', '.join(rep.loaded) if rep.loaded else 'none (everything was cached)'}; "
-              f"{rep.seconds:.2f} s")
+        none = "none" + (" (everything was cached)" if coll.items else "")
+        print(f"models loaded: {', '.join(rep.loaded) if rep.loaded else none}; {rep.seconds:.2f} s")
         print(rep.summary())
         if db:
             print(f"database {db}: " + ", ".join(f"{s} {u} upserted, {d} deleted" for s, (u, d) in synced.items()))
