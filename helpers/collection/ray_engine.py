@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -137,7 +138,7 @@ class RayEngine:
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no usage report (and no network wait)
         os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")  # C++ log lines to the console; errors still raise
         try:
-            with _quiet():
+            with _quiet(), _no_native_stderr():
                 ray.init(address=self.address or None, **kw)
         except Exception as exc:  # noqa: BLE001 - Ray raises bare Exception for a start-up timeout
             with _quiet():
@@ -250,6 +251,24 @@ def _quiet():
     finally:
         for lg, level in zip(loggers, levels):
             lg.setLevel(level)
+
+
+@contextmanager
+def _no_native_stderr():
+    """Ray's C++ core prints a log-level line to file descriptor 2 while it starts; hide that (errors raise)."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no real stderr (some embedded interpreters): nothing to hide
+        yield
+        return
+    sys.stderr.flush()
+    with open(os.devnull, "w") as null:
+        os.dup2(null.fileno(), 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _cause(exc: Exception) -> str:
