@@ -102,7 +102,8 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.1f}")
     print(f"  model load (not timed below)    {load_s:8.2f} s")
     print(f"  first index                     {first_s:8.2f} s  {per_s:7.1f} photos/s  ({first.report.summary()})")
-    print(f"  raw forward on ready tensors             {raw:7.1f} photos/s  (before {raw_before:.1f}, after {raw_after:.1f})")
+    print(f"  raw forward on ready tensors             {raw:7.1f} photos/s  "
+          f"(before {raw_before:.1f}, after {raw_after:.1f})")
     print(f"  index / raw forward                      {per_s / raw:7.2f}   (target >= {TARGET_RATIO})")
     print(f"  re-index, unchanged (median of 5) {statistics.median(again):6.3f} s  "
           f"speed-up {first_s / statistics.median(again):7.0f}x (target >= {TARGET_SPEEDUP:.0f}x; no model loaded)")

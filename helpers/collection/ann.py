@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["vocabulary_vectors", "grow", "noisy_copies", "exact_top_k", "hnsw_index", "recall_at_k", "Comparison", "compare"]
+__all__ = ["vocabulary_vectors", "grow", "noisy_copies", "exact_top_k", "hnsw_index", "recall_at_k", "Comparison",
+           "compare"]
 
 
 def _unit(x: np.ndarray) -> np.ndarray:

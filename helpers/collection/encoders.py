@@ -82,7 +82,8 @@ class Encoders:
         """
         n = max(1, len(images))
         clip = self.clip if "clip-image" in names else None
-        if clip is not None and hasattr(clip, "embed_probabilities") and getattr(clip, "image_encoder", None) is self.image:
+        shares_forward = hasattr(clip, "embed_probabilities") and getattr(clip, "image_encoder", None) is self.image
+        if clip is not None and shares_forward:
             import torch
 
             feats = self.image.features(images, batch_size=n, progress=False)
