@@ -311,15 +311,13 @@ class _MapPanel:
     star, its results circled and numbered. Artists are created once and moved."""
 
     def __init__(self, ax, ranker: WeightedRanker):
-        import matplotlib
-
         self.ax, self.r = ax, ranker
         groups = ranker.labels or ["item"] * ranker.n
         names = list(dict.fromkeys(groups))
-        cmap = matplotlib.colormaps["tab10" if len(names) <= 10 else "tab20"]
+        colours = P.group_colours(names)
         ax.set(xticks=[], yticks=[])
         zeros = np.zeros((ranker.n, 2))
-        self.points = ax.scatter(*zeros.T, c=[cmap(names.index(g) % cmap.N) for g in groups], s=14, alpha=0.8,
+        self.points = ax.scatter(*zeros.T, c=[colours[g] for g in groups], s=14, alpha=0.8,
                                  linewidths=0)
         self.rings = ax.scatter(*zeros[: ranker.k].T, s=70, facecolors="none", edgecolors="black", linewidths=1)
         self.ranks = [ax.annotate(str(j), (0, 0), fontsize=6, xytext=(3, 3), textcoords="offset points")

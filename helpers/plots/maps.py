@@ -10,7 +10,13 @@ from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 from ..images import ImageInput, thumbnail
 from ..similarity import combine
 
-__all__ = ['project_2d', 'embedding_map', 'weighted_map_xy', 'photo_map']
+__all__ = ['project_2d', 'embedding_map', 'weighted_map_xy', 'photo_map', 'group_colours']
+
+
+def group_colours(names: Sequence[str]) -> dict:
+    """One distinct colour per group: ``tab10`` up to 10 groups, ``tab20`` up to 20 (then they repeat)."""
+    cmap = plt.get_cmap("tab10" if len(names) <= 10 else "tab20")
+    return {g: cmap(i % cmap.N) for i, g in enumerate(names)}
 
 
 def project_2d(emb: np.ndarray, method: str = "pca", seed: int = 0, perplexity: float | None = None) -> np.ndarray:
@@ -55,7 +61,7 @@ def embedding_map(
         _, ax = plt.subplots(figsize=(7, 6))
     groups = list(groups) if groups is not None else ["all"] * len(xy)
     names = list(dict.fromkeys(groups))
-    colors = {g: plt.cm.tab10(i % 10) for i, g in enumerate(names)}
+    colors = group_colours(names)
     for g in names:
         sel = [i for i, gi in enumerate(groups) if gi == g]
         ax.scatter(xy[sel, 0], xy[sel, 1], color=colors[g], label=g, s=40)
@@ -105,7 +111,7 @@ def photo_map(emb: np.ndarray, groups: Sequence[str], images: Sequence[ImageInpu
     centres = np.array([((c + 0.5) / cols, 1 - (r + 0.5) / rows) for r in range(rows) for c in range(cols)])
     _, cell_of = linear_sum_assignment(((xy[:, None, :] - centres[None]) ** 2).sum(-1))
     names = list(dict.fromkeys(groups))
-    colours = {g: plt.cm.tab10(i % 10) for i, g in enumerate(names)}
+    colours = group_colours(names)
     if ax is None:
         _, ax = plt.subplots(figsize=(cell * 1.6 * cols + 2.2, cell * 1.6 * rows + 0.6))
     for i, k in enumerate(cell_of):
