@@ -113,8 +113,11 @@ def record(key: str) -> ImageRecord:
 
 
 def cache_dir() -> Path:
-    """Where fetched photos live: ``$EMBEDDINGS_CACHE_DIR`` or ``data/cache/images`` (git-ignored)."""
-    return Path(os.environ.get("EMBEDDINGS_CACHE_DIR") or DATA_DIR / "cache" / "images")
+    """Where fetched photos live: ``$EMBEDDINGS_CACHE_DIR/images``, default ``data/cache/images`` (git-ignored).
+
+    The same variable holds the collection indexes (``collections/``, notebook 6): one cache folder.
+    """
+    return Path(os.environ.get("EMBEDDINGS_CACHE_DIR") or DATA_DIR / "cache") / "images"
 
 
 def sha256_of(path: Path, chunk: int = 1 << 20) -> str:

@@ -15,7 +15,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "images"
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
     monkeypatch.setenv("EMBEDDINGS_CACHE_DIR", str(tmp_path / "cache"))
-    return tmp_path / "cache"
+    return tmp_path / "cache" / "images"
 
 
 def _mirror_with(tmp_path: Path, rec: data.ImageRecord, content: bytes) -> Path:
