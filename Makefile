@@ -34,6 +34,9 @@ bench: setup
 	$(PY) benchmarks/bench_text.py
 	$(PY) benchmarks/bench_images.py
 	$(PY) benchmarks/bench_rerank.py
+	$(PY) benchmarks/bench_collection.py
+	$(PY) benchmarks/bench_ann.py
+	$(PY) benchmarks/bench_scale.py
 
 sync: setup
 	$(PY) tools/sync_notebooks.py
