@@ -275,5 +275,7 @@ def test_an_interrupted_ray_index_shuts_ray_down_and_the_next_run_completes(tmp_
         time.sleep(0.5)
     assert not ray_processes() - before
     again = index(folder, progress=False)  # the default engine finishes the job
-    assert again.report.summary() == "2 new, 1 cached, 0 skipped"  # the photo done before Ctrl-C was kept
+    # what came back before Ctrl-C was kept (Ray may hand back one photo or more per batch); the rest is new
+    assert len(again.report.cached) >= 1 and len(again.report.new) >= 1, again.report.summary()
+    assert len(again.report.cached) + len(again.report.new) == 3 and not again.report.skipped
     assert not list((tmp_path / "cache").rglob(".partial-*"))

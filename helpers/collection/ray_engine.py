@@ -137,20 +137,28 @@ class RayEngine:
             kw["runtime_env"] = {"env_vars": {"PYTHONPATH": _package_root(), "TOKENIZERS_PARALLELISM": "false"}}
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no usage report (and no network wait)
         os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")  # C++ log lines to the console; errors still raise
-        try:
-            with _quiet(), _no_native_stderr():
-                ray.init(address=self.address or None, **kw)
-        except Exception as exc:  # noqa: BLE001 - Ray raises bare Exception for a start-up timeout
-            with _quiet():
-                ray.shutdown()  # stop whatever part of a local Ray did start
-            if self.address:
-                raise CollectionError(f"could not join the Ray cluster at {self.address!r}: {_cause(exc)}. Check the "
-                                      "address (`ray status` on the head machine prints it), or leave out --address "
-                                      "for a local Ray") from None
-            raise CollectionError(f"could not start a local Ray: {_cause(exc)}. On a busy machine try again, or use "
-                                  "the default engine (leave out --engine ray)") from None
+        for attempt in (1, 2):  # a local Ray that times out starting (a busy machine) gets one more try
+            try:
+                with _quiet(), _no_native_stderr():
+                    ray.init(address=self.address or None, **kw)
+                break
+            except Exception as exc:  # noqa: BLE001 - Ray raises bare Exception for a start-up timeout
+                with _quiet():
+                    ray.shutdown()  # stop whatever part of a local Ray did start
+                if attempt == 1 and not self.address and "timed out" in str(exc):
+                    continue
+                self._fail(exc)
         self.startup_s = time.perf_counter() - t
         return True
+
+    def _fail(self, exc: Exception):
+        """Ray could not start or be joined: a CollectionError that says what to do."""
+        if self.address:
+            raise CollectionError(f"could not join the Ray cluster at {self.address!r}: {_cause(exc)}. Check the "
+                                  "address (`ray status` on the head machine prints it), or leave out --address "
+                                  "for a local Ray") from None
+        raise CollectionError(f"could not start a local Ray: {_cause(exc)}. On a busy machine try again, or use "
+                              "the default engine (leave out --engine ray)") from None
 
     def steady_rate(self) -> float:
         """Photos per second of the whole pool, by the workers' own clocks (start-up and model loads excluded)."""
