@@ -181,6 +181,10 @@ def test_notebook_04_slider_reranks_in_chromium(lab):
             ranking = page.locator(".embeddings-ranking").first
             ranking.scroll_into_view_if_needed(timeout=30_000)
             ranking.locator("li").first.wait_for(timeout=30_000)
+            page.wait_for_function(  # the last cell's weights are rendered (a loaded machine may lag)
+                "sel => { const e = document.querySelector(sel); return e && e.innerText.includes('mean P@5'); }",
+                arg=".embeddings-ranking", timeout=RERANK_S * 1000,
+            )
             before = ranking.inner_text()
             assert "Top 5 for Slim black trousers" in before, before
             assert "P@5 of this query" in before and "mean P@5 over all queries" in before, before
