@@ -227,14 +227,6 @@ def credits_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-def attribution_line(recs: list[ImageRecord]) -> str:
-    """A short 'Photos: ...' credit line to print under a figure."""
-    seen: dict[str, None] = {}
-    for r in recs:
-        seen[f"{r.attribution} [{r.license}]" if r.license not in r.attribution else r.attribution] = None
-    return "Photos: " + "; ".join(seen) + " (details: data/CREDITS.md)"
-
-
 def main(argv: list[str]) -> int:
     cmd = argv[0] if argv else "help"
     if cmd == "credits":
