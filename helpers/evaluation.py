@@ -17,12 +17,9 @@ import numpy as np
 
 from .similarity import cosine_similarity, top_k, validate_weights, weighted_scores
 
-__all__ = ["precision_at_k", "random_baseline", "best_possible", "evaluate", "top_k_overlap", "query_precision",
-           "query_random_baseline", "PrecisionMeter"]
-__all__ += ["precision_table", "per_query_precision", "reciprocal_rank_fusion", "weight_grid",
-            "held_out_comparison", "mixing_curve", "signal_and_spread"]
-
-
+__all__ = ["precision_at_k", "per_query_precision", "random_baseline", "best_possible", "evaluate",
+           "precision_table", "top_k_overlap", "query_precision", "query_random_baseline", "PrecisionMeter",
+           "reciprocal_rank_fusion", "weight_grid", "held_out_comparison", "mixing_curve", "signal_and_spread"]
 
 
 def precision_at_k(sim: np.ndarray, labels: Sequence[str], k: int) -> float:
@@ -31,16 +28,30 @@ def precision_at_k(sim: np.ndarray, labels: Sequence[str], k: int) -> float:
     The query itself is excluded from its neighbours, and queries whose label no
     other item has are skipped (nothing could be right for them).
     """
+    values = per_query_precision(sim, labels, k)
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        raise ValueError("no label occurs twice: precision@k is undefined")
+    return float(values.mean())
+
+
+def per_query_precision(sim: np.ndarray, labels: Sequence[str], k: int) -> np.ndarray:
+    """precision@k of every query separately; NaN for a query whose label no other item has.
+
+    ``np.nanmean`` of the result over all queries is :func:`precision_at_k`; over a subset of
+    queries it is the precision on that subset (a held-out split, for example).
+    """
     sim = np.asarray(sim)
     labels = np.asarray(labels)
     if sim.shape != (len(labels), len(labels)):
         raise ValueError(f"sim must be ({len(labels)}, {len(labels)}), got {sim.shape}")
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
+    out = np.full(len(labels), np.nan)
     _, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
     queries = np.flatnonzero(counts[inverse] >= 2)
     if queries.size == 0:
-        raise ValueError("no label occurs twice: precision@k is undefined")
+        return out
     # all rows at once (fast enough for a slider); rows with a tie at the k-th place go through top_k,
     # so the result is exactly that of top_k for every query (ties: lower index first)
     kk = min(k, len(labels) - 1)
@@ -51,7 +62,8 @@ def precision_at_k(sim: np.ndarray, labels: Sequence[str], k: int) -> float:
     values = (labels[idx] == labels[queries][:, None]).mean(axis=1)
     for r in np.flatnonzero((s >= kth[:, None]).sum(axis=1) > kk):
         values[r] = np.mean(labels[top_k(sim[queries[r]], k, exclude=queries[r])[0]] == labels[queries[r]])
-    return float(np.mean(values))
+    out[queries] = values
+    return out
 
 
 def best_possible(labels: Sequence[str], k: int) -> float:
@@ -61,11 +73,9 @@ def best_possible(labels: Sequence[str], k: int) -> float:
 
 
 def random_baseline(labels: Sequence[str]) -> float:
-    """Expected precision@k of a random ranking (the same for every k)."""
-    labels = np.asarray(labels)
-    n = len(labels)
-    vals = [(int((labels == lab).sum()) - 1) / (n - 1) for lab in labels if (labels == lab).sum() >= 2]
-    return float(np.mean(vals))
+    """Expected precision@k of a random ranking (the same for every k): :func:`query_random_baseline` averaged."""
+    per_query = [query_random_baseline(labels, q) for q in range(len(labels))]
+    return float(np.mean([v for v in per_query if v is not None]))
 
 
 def evaluate(
@@ -81,8 +91,6 @@ def evaluate(
     expected value of a random ranking and the best possible value (some
     categories have fewer than ``k`` other members).
     """
-    import pandas as pd
-
     sims = {name: cosine_similarity(block) for name, block in blocks.items()}
     if weightings is None:
         weightings = {"combined (equal)": {name: 1.0 for name in blocks}}
@@ -90,12 +98,7 @@ def evaluate(
     for row_name, w in weightings.items():
         validate_weights(w, known=list(blocks))
         rows[row_name] = weighted_scores(sims, w)
-    table = pd.DataFrame(
-        {f"P@{k}": [precision_at_k(s, labels, k) for s in rows.values()] for k in ks}, index=list(rows)
-    )
-    table.loc["random ranking"] = [random_baseline(labels) for _ in ks]
-    table.loc["best possible"] = [best_possible(labels, k) for k in ks]
-    return table.round(3)
+    return precision_table(rows, labels, ks)
 
 
 # --------------------------------------------------------------------------- late fusion and tuned weights
@@ -116,24 +119,6 @@ def precision_table(scores: Mapping[str, np.ndarray], labels: Sequence[str], ks:
     table.loc["random ranking"] = [random_baseline(labels) for _ in ks]
     table.loc["best possible"] = [best_possible(labels, k) for k in ks]
     return table.round(3)
-
-
-def per_query_precision(sim: np.ndarray, labels: Sequence[str], k: int) -> np.ndarray:
-    """precision@k of every query separately; NaN for a query whose label no other item has.
-
-    ``np.nanmean`` of the result over all queries is :func:`precision_at_k`; over a subset of
-    queries it is the precision on that subset (a held-out split, for example).
-    """
-    sim, labels = np.asarray(sim), np.asarray(labels)
-    if sim.shape != (len(labels), len(labels)):
-        raise ValueError(f"sim must be ({len(labels)}, {len(labels)}), got {sim.shape}")
-    if k < 1:
-        raise ValueError(f"k must be >= 1, got {k}")
-    out = np.full(len(labels), np.nan)
-    for q in range(len(labels)):
-        if (labels == labels[q]).sum() >= 2:
-            out[q] = np.mean(labels[top_k(sim[q], k, exclude=q)[0]] == labels[q])
-    return out
 
 
 def _ranks(sim: np.ndarray) -> np.ndarray:
