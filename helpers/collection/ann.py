@@ -12,12 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..similarity import normalize
+
 __all__ = ["vocabulary_vectors", "grow", "noisy_copies", "exact_top_k", "hnsw_index", "recall_at_k", "Comparison",
            "compare"]
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    return (x / np.linalg.norm(x, axis=1, keepdims=True).clip(1e-12)).astype(np.float32)
 
 
 def vocabulary_vectors(text_encoder) -> tuple[np.ndarray, list[str]]:
@@ -25,7 +23,7 @@ def vocabulary_vectors(text_encoder) -> tuple[np.ndarray, list[str]]:
     table = text_encoder.model.get_input_embeddings().weight.detach().cpu().numpy()
     vocab = sorted(text_encoder.tokenizer.get_vocab().items(), key=lambda kv: kv[1])
     keep = [(tok, i) for tok, i in vocab if not (tok.startswith("[") and tok.endswith("]")) and i < len(table)]
-    return _unit(table[[i for _, i in keep]]), [tok for tok, _ in keep]
+    return normalize(table[[i for _, i in keep]], "vocabulary"), [tok for tok, _ in keep]
 
 
 def noisy_copies(vectors: np.ndarray, n: int, noise: float = 0.6, seed: int = 0) -> np.ndarray:
@@ -39,7 +37,7 @@ def noisy_copies(vectors: np.ndarray, n: int, noise: float = 0.6, seed: int = 0)
     for s in range(0, n, 65536):
         e = min(n, s + 65536)
         src = vectors[rng.integers(0, len(vectors), e - s)]
-        out[s:e] = _unit(src + noise * rng.standard_normal(src.shape, dtype=np.float32) / np.sqrt(vectors.shape[1]))
+        out[s:e] = normalize(src + noise * rng.standard_normal(src.shape, dtype=np.float32) / np.sqrt(vectors.shape[1]))
     return out
 
 
