@@ -252,23 +252,6 @@ def test_scaling_all_weights_changes_nothing(blocks):
 # ----------------------------------------------------------------- evaluation
 
 
-def test_precision_at_k_by_hand():
-    labels = ["a", "a", "b", "b", "c"]
-    sim = np.array([
-        [1, .9, .1, .1, .1],
-        [.9, 1, .1, .8, .1],
-        [.1, .1, 1, .2, .9],
-        [.1, .8, .2, 1, .1],
-        [.1, .1, .9, .1, 1],
-    ])
-    # queries 0..3 (label c occurs once, so query 4 is skipped); top-1: 1 ok, 0 ok, 4 wrong, 1 wrong
-    assert E.precision_at_k(sim, labels, 1) == pytest.approx(0.5)
-    # top-2: {1,2|3|4} -> q0: {1, x} 1/2, q1: {0,3} 1/2, q2: {4,3} 1/2, q3: {1,2} 1/2
-    assert E.precision_at_k(sim, labels, 2) == pytest.approx(0.5)
-    with pytest.raises(ValueError, match="undefined"):
-        E.precision_at_k(np.eye(3), ["a", "b", "c"], 1)
-
-
 def test_evaluation_table_with_the_offline_models(cat, blocks, capsys):
     labels = [it.category for it in cat]
     table = E.evaluate(blocks, labels, ks=(1, 3, 5), weightings={

@@ -22,6 +22,15 @@ SIM = np.array([
 ])
 
 
+def test_precision_at_k_by_hand():
+    # queries 0..3 (label c occurs once, so query 4 is skipped); top-1: 1 ok, 0 ok, 4 wrong, 1 wrong
+    assert E.precision_at_k(SIM, LABELS, 1) == pytest.approx(0.5)
+    # top-2: {1,2|3|4} -> q0: {1, x} 1/2, q1: {0,3} 1/2, q2: {4,3} 1/2, q3: {1,2} 1/2
+    assert E.precision_at_k(SIM, LABELS, 2) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="undefined"):
+        E.precision_at_k(np.eye(3), ["a", "b", "c"], 1)
+
+
 def test_per_query_precision_by_hand_and_its_mean_is_precision_at_k():
     got = E.per_query_precision(SIM, LABELS, 1)
     # q0 -> 1 (a, right), q1 -> 0 (a, right), q2 -> 4 (c, wrong), q3 -> 1 (a, wrong), q4: its label is unique
