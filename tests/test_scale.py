@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import time
 from pathlib import Path
 
@@ -141,6 +142,27 @@ def test_ray_address_nobody_answers_fails_fast_and_starts_nothing(both_engines, 
 def test_address_without_ray_engine_is_refused(tmp_path, capsys):
     rc, _, err = run_cli(capsys, "index", tmp_path, "--address", "127.0.0.1:6379")
     assert rc == 2 and "--engine ray" in err
+
+
+def test_a_local_ray_that_never_starts_is_tried_twice_and_leaves_nothing_running(monkeypatch):
+    import subprocess
+    import sys
+
+    import ray
+
+    from helpers.collection.ray_engine import RayEngine
+
+    started = []
+
+    def half_start(**kwargs):  # like a raylet that never comes up: part of Ray runs, then Ray gives up
+        started.append(subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"]))
+        raise Exception("The current node timed out during startup.")
+
+    monkeypatch.setattr(ray, "init", half_start)
+    with pytest.raises(CollectionError, match="could not start a local Ray: The current node timed out"):
+        RayEngine(num_cpus=1)._start()
+    assert len(started) == 2  # one more try after a start-up time-out
+    assert all(p.poll() is not None for p in started)  # both half-started "Rays" were stopped
 
 
 # --- the database, on a few photos with the default engine -------------------------------------------------
@@ -279,18 +301,31 @@ def test_an_interrupted_ray_index_shuts_ray_down_and_the_next_run_completes(tmp_
             raise KeyboardInterrupt  # Ctrl-C while the second batch comes back
         real_collect(batch, files, photo_files)
 
+    import ray
+
+    real_init, inits_off_main = ray.init, []
+
+    def init_spy(*args, **kwargs):  # a Ray thread left running would call ray.init itself (auto-init)
+        if threading.current_thread() is not threading.main_thread():
+            inits_off_main.append(threading.current_thread().name)
+        return real_init(*args, **kwargs)
+
+    monkeypatch.setattr(ray, "init", init_spy)
     monkeypatch.setattr(RayEngine, "_collect", staticmethod(collect_then_die))
     with pytest.raises(KeyboardInterrupt):
         index(folder, progress=False, engine=RayEngine(num_cpus=1, workers=1, batch_size=1))
-    import ray
-
     assert not ray.is_initialized()
     deadline = time.monotonic() + 20
-    while ray_processes() - before and time.monotonic() < deadline:
+    while (left := ray_processes() - before) and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert not ray_processes() - before
+    assert not left, [psutil.Process(p).cmdline()[:3] for p in left if psutil.pid_exists(p)]
     again = index(folder, progress=False)  # the default engine finishes the job
     # whatever the interrupted run had saved is reused, the rest embedded: all three photos, nothing skipped
     assert len(again.report.cached) + len(again.report.new) == 3 and not again.report.skipped, again.report.summary()
     assert len(again.photos) == 3 and np.isfinite(again.vectors["image"]).all()
     assert not list((tmp_path / "cache").rglob(".partial-*"))
+    # seconds later, nothing of the interrupted run has started a new Ray (it would end this process)
+    restarted = ray.is_initialized()
+    if restarted:
+        ray.shutdown()  # before failing: a Ray left behind would take the test run down with it
+    assert not inits_off_main and not restarted, f"Ray restarted by thread(s) {inits_off_main}"

@@ -21,7 +21,7 @@ import os
 import socket
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import numpy as np
@@ -137,15 +137,18 @@ class RayEngine:
             kw["runtime_env"] = {"env_vars": {"PYTHONPATH": _package_root(), "TOKENIZERS_PARALLELISM": "false"}}
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no usage report (and no network wait)
         os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")  # C++ log lines to the console; errors still raise
+        os.environ.setdefault("RAY_gcs_server_port_wait_time_s", "90")  # Ray's 30 s is short on a busy laptop
         for attempt in (1, 2):  # a local Ray that times out starting (a busy machine) gets one more try
+            before = _children()
             try:
                 with _quiet(), _no_native_stderr():
                     ray.init(address=self.address or None, **kw)
                 break
             except Exception as exc:  # noqa: BLE001 - Ray raises bare Exception for a start-up timeout
                 with _quiet():
-                    ray.shutdown()  # stop whatever part of a local Ray did start
-                if attempt == 1 and not self.address and "timed out" in str(exc):
+                    ray.shutdown()
+                _stop_new_children(before)  # a half-started local Ray is not known to ray.shutdown()
+                if attempt == 1 and not self.address and "timed out" in str(exc).lower():
                     continue
                 self._fail(exc)
         self.startup_s = time.perf_counter() - t
@@ -205,9 +208,13 @@ class RayEngine:
                             compute=ray.data.ActorPoolStrategy(size=self.pool_size), num_cpus=self.cpus_per_worker)
         bar = tqdm(total=len(keys), desc=f"embedding photos (Ray, {self.pool_size} workers)", unit="photo",
                    disable=not progress)
+        # prefetch_batches=0: batches are fetched in this thread only. With prefetching, Ray Data's helper
+        # threads may still be fetching when an interrupted run shuts Ray down; their next Ray call then
+        # starts a new local Ray on its own, which kills this process a minute later.
+        batches = iter(ds.iter_batches(batch_size=None, batch_format="numpy", prefetch_batches=0))
         try:
             t0, self.done, self.busy_s = time.perf_counter(), 0, 0.0
-            for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
+            for batch in batches:
                 self._collect(batch, files, photo_files)
                 if not self.done:
                     self.first_batch_s = time.perf_counter() - t0
@@ -218,6 +225,7 @@ class RayEngine:
         except ray.exceptions.RayError as exc:
             raise CollectionError(f"a Ray worker failed while embedding photos: {_cause(exc)}") from None
         finally:
+            batches.close()  # stops Ray Data's executor now (Ctrl-C included), before Ray is shut down
             bar.close()
         enc.loaded += [f"{s.model} (in each of {self.pool_size} Ray workers)" for s, _ in photo_files]
 
@@ -232,6 +240,26 @@ class RayEngine:
             need = [i for i in ok if batch["key"][i] not in vf.vectors]
             if need:
                 vf.add([str(batch["key"][i]) for i in need], np.asarray(batch[space.name])[need])
+
+
+def _children() -> set[int]:
+    import psutil
+
+    return {p.pid for p in psutil.Process().children(recursive=True)}
+
+
+def _stop_new_children(before: set[int]) -> None:
+    """End the processes that a failed ``ray.init`` started (its GCS, monitors, dashboard) and left running."""
+    import psutil
+
+    new = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
+    for p in new:
+        with suppress(psutil.Error):
+            p.terminate()
+    _, alive = psutil.wait_procs(new, timeout=5)
+    for p in alive:
+        with suppress(psutil.Error):
+            p.kill()
 
 
 def _probe(address: str, timeout: float = 3.0) -> None:
