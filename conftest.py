@@ -1,6 +1,8 @@
-"""Test-wide settings: the offline preset and the local photo mirror, unless already set."""
+"""Test-wide settings (the offline preset and the local photo mirror, unless already set) and shared fixtures."""
 import os
 from pathlib import Path
+
+import pytest
 
 os.environ.setdefault("EMBEDDINGS_MODELS", "offline")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -9,3 +11,12 @@ os.environ.setdefault("EMBEDDINGS_STRICT_CHECKS", "1")  # a ✗ line in a notebo
 _mirror = Path(__file__).resolve().parent.parent / "shared" / "data" / "images"
 if _mirror.is_dir():
     os.environ.setdefault("EMBEDDINGS_IMAGE_MIRROR", str(_mirror))
+
+
+@pytest.fixture(scope="session")
+def photos():
+    """Notebook 02's collection, the pets, the dishes and the people (not the store's products): (records, paths)."""
+    from helpers import data
+
+    recs = [r for category in ("cats", "dogs", "food", "people") for r in data.records(category)]
+    return recs, [r.path for r in recs]

@@ -1,6 +1,6 @@
 """The offline text-image space (ImageNet-label bridge), tested with the real MiniLM and EfficientNet-Lite0.
 
-The semantic tests use the shared photos (cats, dogs, food, people) and a query set written
+The semantic tests use notebook 02's photos (cats, dogs, food, people: the `photos` fixture) and a query set written
 with the photos each query should find, the set on which the bridge's design was chosen.
 """
 from __future__ import annotations
@@ -16,7 +16,6 @@ from helpers.models import imagenet_categories, load_clip, load_image_encoder, l
 from helpers.models.bridge import CLASS_TEMPLATE, LabelBridge
 
 PETS = ("cats", "dogs")
-SHARED = ("cats", "dogs", "food", "people")
 CATS = [r.name for r in data.records("cats")]
 DOGS = [r.name for r in data.records("dogs")]
 
@@ -47,14 +46,8 @@ def bridge():
 
 
 @pytest.fixture(scope="module")
-def shared():
-    recs = [r for c in SHARED for r in data.records(c)]
-    return recs, [r.path for r in recs]
-
-
-@pytest.fixture(scope="module")
-def shared_emb(bridge, shared):
-    return bridge.encode_images(shared[1])
+def photo_emb(bridge, photos):
+    return bridge.encode_images(photos[1])
 
 
 def _ranking(bridge, query, emb, recs):
@@ -70,27 +63,27 @@ def test_offline_preset_loads_the_bridge(bridge):
     assert load_clip() is bridge  # built once per process
 
 
-def test_interface_matches_clip(bridge, shared_emb, shared):
+def test_interface_matches_clip(bridge, photo_emb, photos):
     text = bridge.encode_text(["a photo of a cat", "pizza"])
     assert bridge.dim == load_text_encoder().dim == 384 and bridge.max_length == load_text_encoder().max_length
-    assert text.shape == (2, bridge.dim) and shared_emb.shape == (len(shared[1]), bridge.dim)
-    for emb in (text, shared_emb):
+    assert text.shape == (2, bridge.dim) and photo_emb.shape == (len(photos[1]), bridge.dim)
+    for emb in (text, photo_emb):
         assert emb.dtype == np.float32 and np.allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-5)
     assert bridge.encode_text([]).shape == (0, bridge.dim) and bridge.encode_images([]).shape == (0, bridge.dim)
     assert isinstance(bridge.logit_scale, float) and bridge.logit_scale > 0
 
 
-def test_bad_inputs_name_the_item(bridge, shared, tmp_path):
+def test_bad_inputs_name_the_item(bridge, photos, tmp_path):
     with pytest.raises(TypeError, match="wrap a single text"):
         bridge.encode_text("cat")
     with pytest.raises(TypeError, match="item 1 is int"):
         bridge.encode_text(["cat", 3])
     with pytest.raises(TypeError, match="wrap a single image"):
-        bridge.encode_images(shared[1][0])
+        bridge.encode_images(photos[1][0])
     bad = tmp_path / "menu.jpg"
     bad.write_text("not a photo")
     with pytest.raises(ValueError, match=r"item 1 .*menu\.jpg"):
-        bridge.encode_images([shared[1][0], bad])
+        bridge.encode_images([photos[1][0], bad])
     with pytest.raises(ValueError, match="shape"):
         bridge.embed_probabilities(np.ones((2, 10)))
 
@@ -103,37 +96,37 @@ def test_construction_rejects_mismatched_parts():
         LabelBridge(text, image, imagenet_categories(), template="a photo")
 
 
-def test_a_photo_is_the_probability_weighted_class_prompts(bridge, shared):
-    photos = shared[1][:3]
-    probs = bridge.class_probabilities(photos)
+def test_a_photo_is_the_probability_weighted_class_prompts(bridge, photos):
+    three = photos[1][:3]
+    probs = bridge.class_probabilities(three)
     assert probs.shape == (3, 1000) and np.allclose(probs.sum(axis=1), 1.0, atol=1e-4)
     pug, tabby = imagenet_categories().index("pug"), imagenet_categories().index("tabby")
     prompts = load_text_encoder().encode([CLASS_TEMPLATE.format("pug"), CLASS_TEMPLATE.format("tabby")])
     assert np.allclose(bridge.class_emb[[pug, tabby]], prompts, atol=1e-5)  # MiniLM's "a photo of a pug."
     by_hand = probs @ bridge.class_emb
     by_hand /= np.linalg.norm(by_hand, axis=1, keepdims=True)
-    assert np.allclose(bridge.encode_images(photos), by_hand, atol=1e-5)
+    assert np.allclose(bridge.encode_images(three), by_hand, atol=1e-5)
     # a photo that is certainly class j sits exactly on the sentence "a photo of a <j>."
     one_hot = np.eye(1000, dtype=np.float32)[[pug]]
     assert np.allclose(bridge.embed_probabilities(one_hot), bridge.encode_text(["a photo of a pug."]), atol=1e-5)
     assert bridge.top_classes([data.record("d2l_dog1_pug").path], k=1)[0][0][0] == "pug"
 
 
-def test_deterministic(bridge, shared):
+def test_deterministic(bridge, photos):
     again = LabelBridge(load_text_encoder(), load_image_encoder("efficientnet-lite0"), imagenet_categories())
     assert np.array_equal(again.class_emb, bridge.class_emb)
-    assert np.array_equal(again.encode_images(shared[1][:4]), bridge.encode_images(shared[1][:4]))
+    assert np.array_equal(again.encode_images(photos[1][:4]), bridge.encode_images(photos[1][:4]))
 
 
-def test_a_photo_of_a_cat_ranks_the_cats_first(bridge, shared, shared_emb):
-    ranking = _ranking(bridge, "a photo of a cat", shared_emb, shared[0])
+def test_a_photo_of_a_cat_ranks_the_cats_first(bridge, photos, photo_emb):
+    ranking = _ranking(bridge, "a photo of a cat", photo_emb, photos[0])
     assert sorted(ranking[: len(CATS)]) == sorted(CATS), ranking[:6]
 
 
-def test_query_set_finds_the_expected_photos(bridge, shared, shared_emb):
+def test_query_set_finds_the_expected_photos(bridge, photos, photo_emb):
     misses_top1, misses_top3 = [], []
     for query, expected in QUERIES.items():
-        ranking = _ranking(bridge, query, shared_emb, shared[0])
+        ranking = _ranking(bridge, query, photo_emb, photos[0])
         if ranking[0] not in expected:
             misses_top1.append((query, ranking[0]))
         if not set(ranking[:3]) & set(expected):
@@ -152,16 +145,16 @@ def test_zero_shot_cat_vs_dog_on_the_ten_pets(bridge):
         assert acc >= 0.8, (template, acc)  # measured: 0.9 for each template but "a drawing of a {}." (1.0)
 
 
-def test_zero_shot_is_the_softmax_of_scaled_cosines(bridge, shared_emb):
+def test_zero_shot_is_the_softmax_of_scaled_cosines(bridge, photo_emb):
     labels = ["cat", "dog", "pizza"]
-    probs = bridge.zero_shot(shared_emb, labels)
-    assert probs.shape == (len(shared_emb), 3) and probs.dtype == np.float32
+    probs = bridge.zero_shot(photo_emb, labels)
+    assert probs.shape == (len(photo_emb), 3) and probs.dtype == np.float32
     assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)
-    logits = bridge.logit_scale * shared_emb @ bridge.encode_text([f"a photo of a {x}." for x in labels]).T
+    logits = bridge.logit_scale * photo_emb @ bridge.encode_text([f"a photo of a {x}." for x in labels]).T
     expected = np.exp(logits - logits.max(axis=1, keepdims=True))
     assert np.allclose(probs, expected / expected.sum(axis=1, keepdims=True), atol=1e-5)
     with pytest.raises(ValueError, match="labels is empty"):
-        bridge.zero_shot(shared_emb, [])
+        bridge.zero_shot(photo_emb, [])
 
 
 def test_text_past_the_token_limit_gives_identical_vectors(bridge):

@@ -29,16 +29,6 @@ def resnet():
     return build_resnet18(pretrained=False)
 
 
-#: Notebook 02's collection: the pets, the dishes and the people (not the store's products).
-COLLECTION = ("cats", "dogs", "food", "people")
-
-
-@pytest.fixture(scope="module")
-def photos():
-    recs = [r for category in COLLECTION for r in data.records(category)]
-    return recs, [r.path for r in recs]
-
-
 @pytest.fixture(scope="module")
 def photo_embeddings(encoder, photos):
     return encoder.encode(photos[1])
