@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def run(nb_path: Path, out_dir: Path, timeout: int) -> float:
     nb = nbformat.read(nb_path, as_version=4)
     t0 = time.perf_counter()
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+    # the kernel app's own log: errors only (it warns on every start that a local TCP kernel is unencrypted)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", extra_arguments=["--log-level=ERROR"],
                             resources={"metadata": {"path": str(nb_path.parent)}})
     try:
         client.execute()
