@@ -31,6 +31,7 @@ __all__ = [
     "registry",
     "records",
     "record",
+    "cache_base",
     "cache_dir",
     "fetch",
     "fetch_all",
@@ -112,12 +113,17 @@ def record(key: str) -> ImageRecord:
     raise KeyError(f"no registered image called {key!r}")
 
 
-def cache_dir() -> Path:
-    """Where fetched photos live: ``$EMBEDDINGS_CACHE_DIR/images``, default ``data/cache/images`` (git-ignored).
+def cache_base() -> Path:
+    """The one cache folder: ``$EMBEDDINGS_CACHE_DIR`` (``~`` expanded), default ``data/cache`` (git-ignored).
 
-    The same variable holds the collection indexes (``collections/``, notebook 6): one cache folder.
+    It holds the fetched photos (``images/``) and the collection indexes (``collections/``, notebook 6).
     """
-    return Path(os.environ.get("EMBEDDINGS_CACHE_DIR") or DATA_DIR / "cache") / "images"
+    return Path(os.environ.get("EMBEDDINGS_CACHE_DIR") or DATA_DIR / "cache").expanduser()
+
+
+def cache_dir() -> Path:
+    """Where fetched photos live: ``cache_base()/images``."""
+    return cache_base() / "images"
 
 
 def sha256_of(path: Path, chunk: int = 1 << 20) -> str:

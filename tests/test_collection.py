@@ -163,3 +163,13 @@ def test_a_failed_write_leaves_the_previous_file_intact(folder, sources, monkeyp
     assert vf.read_bytes() == good
     assert not list(index_dir(folder).glob(".partial-*"))
     assert index(folder, progress=False).report.new == ["churros.jpg"]
+
+
+def test_photos_and_indexes_share_one_cache_folder_with_home_expanded(monkeypatch, tmp_path):
+    from helpers import data
+    from helpers.collection.store import cache_root
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("EMBEDDINGS_CACHE_DIR", "~/embeddings-cache")
+    assert data.cache_dir() == tmp_path / "embeddings-cache" / "images"
+    assert cache_root() == tmp_path / "embeddings-cache" / "collections"

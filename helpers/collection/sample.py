@@ -15,7 +15,7 @@ from .. import data
 from ..images import load_image
 from .duplicates import COPIES
 from .files import check_folder
-from .store import cache_root, index_dir
+from .store import index_dir
 
 __all__ = ["NOTES_DIR", "PLANTED", "CALIBRATION", "calibration_photos", "sample_collection", "forget", "save_uploads"]
 
@@ -61,7 +61,7 @@ def _link_or_copy(src: Path, dest: Path) -> None:
 
 def sample_collection(dest: str | os.PathLike | None = None, progress: bool = True) -> Path:
     """Build (once) and return the sample folder: registry photos, ``data/notes``, planted copies."""
-    root = Path(dest) if dest else cache_root().parent / "sample-collection"
+    root = Path(dest) if dest else data.cache_base() / "sample-collection"
     for path in data.fetch_all(progress=progress):
         rel = path.relative_to(data.cache_dir())
         _link_or_copy(path, root / rel)

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import data
+
 __all__ = ["MANIFEST_FORMAT", "cache_root", "index_dir", "atomic_write", "VectorFile", "read_manifest",
            "write_manifest"]
 
@@ -32,11 +34,8 @@ MANIFEST_FORMAT = 1
 
 
 def cache_root() -> Path:
-    """``$EMBEDDINGS_CACHE_DIR/collections`` if the variable is set, else ``data/cache/collections``."""
-    base = os.environ.get("EMBEDDINGS_CACHE_DIR")
-    if base:
-        return Path(base).expanduser() / "collections"
-    return Path(__file__).resolve().parents[2] / "data" / "cache" / "collections"
+    """Where collection indexes live: ``data.cache_base()/collections``, beside the photos' ``images/``."""
+    return data.cache_base() / "collections"
 
 
 def index_dir(folder: Path) -> Path:
