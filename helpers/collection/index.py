@@ -165,7 +165,9 @@ def _embed_photos(root: Path, files: dict, todo: list[str], photo_files: list[tu
     size = enc.photo_size()
     chunks = [keys[s : s + batch_size] for s in range(0, len(keys), batch_size)]
     bar = tqdm(total=len(keys), desc="embedding photos", unit="photo", disable=not progress)
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+    from ..models._common import decode_workers  # here, not at import: torch stays unloaded on a re-index
+
+    with ThreadPoolExecutor(max_workers=decode_workers()) as pool:
         ahead = _decode_ahead(pool, root, [rel_of[k] for k in chunks[0]], size)
         for i, chunk in enumerate(chunks):
             decoded = [f.result() for f in ahead]
