@@ -114,9 +114,8 @@ class RayEngine:
         self.cpus_per_worker, self.batch_size = cpus_per_worker, batch_size
         self.startup_s = 0.0  # how long ray.init took (0 when Ray was already running)
         self.pool_size = 0
-        #: the last run: photos embedded, seconds the workers spent on them (decode + models), and the
-        #: seconds until the first batch came back (worker start-up and model loads included)
-        self.done, self.busy_s, self.first_batch_s = 0, 0.0, float("nan")
+        #: the last run: photos embedded, and seconds the workers spent on them (decode + models)
+        self.done, self.busy_s = 0, 0.0
 
     def _start(self) -> bool:
         """Start or join Ray; True if this call started it (and so must shut it down)."""
@@ -213,11 +212,9 @@ class RayEngine:
         # starts a new local Ray on its own, which kills this process a minute later.
         batches = iter(ds.iter_batches(batch_size=None, batch_format="numpy", prefetch_batches=0))
         try:
-            t0, self.done, self.busy_s = time.perf_counter(), 0, 0.0
+            self.done, self.busy_s = 0, 0.0
             for batch in batches:
                 self._collect(batch, files, photo_files)
-                if not self.done:
-                    self.first_batch_s = time.perf_counter() - t0
                 self.done += len(batch["key"])
                 self.busy_s += float(np.sum(batch["seconds"]))
                 bar.update(len(batch["key"]))
