@@ -46,6 +46,14 @@ def ray_processes() -> set[int]:
     return pids
 
 
+def assert_no_ray_left(before: set[int]) -> None:
+    """No Ray process of ours beyond ``before``, 20 s after ``ray.shutdown()`` returned (the OS may take a moment)."""
+    deadline = time.monotonic() + 20
+    while (left := ray_processes() - before) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not left, [psutil.Process(p).cmdline()[:3] for p in left if psutil.pid_exists(p)]
+
+
 def _descends_from_us(p: psutil.Process) -> bool:
     try:
         return any(a.pid == os.getpid() for a in p.parents())
@@ -86,7 +94,7 @@ def both_engines(tmp_path_factory):
             coll = index(folder, progress=False)  # the same cache again: loads no model, gives the vectors
             runs[name] = (rc, coll)
         mp.setenv("EMBEDDINGS_CACHE_DIR", str(base / "cache-ray"))
-        yield {"folder": folder, "db": db, "runs": runs, "ray_before": before, "mp": mp}
+        yield {"folder": folder, "db": db, "runs": runs, "ray_before": before}
 
 
 def test_ray_engine_reports_the_same_counts_and_names_the_corrupt_file(both_engines):
@@ -107,10 +115,7 @@ def test_ray_vectors_equal_the_default_engines(both_engines):
 
 
 def test_no_ray_process_is_left_running(both_engines):
-    deadline = time.monotonic() + 20  # ray.shutdown() has returned; give the OS a moment to reap
-    while (left := ray_processes() - both_engines["ray_before"]) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert not left, [psutil.Process(p).cmdline()[:3] for p in left if psutil.pid_exists(p)]
+    assert_no_ray_left(both_engines["ray_before"])
 
 
 def test_search_in_the_database_puts_cats_first(both_engines, capsys):
@@ -315,10 +320,7 @@ def test_an_interrupted_ray_index_shuts_ray_down_and_the_next_run_completes(tmp_
     with pytest.raises(KeyboardInterrupt):
         index(folder, progress=False, engine=RayEngine(num_cpus=1, workers=1, batch_size=1))
     assert not ray.is_initialized()
-    deadline = time.monotonic() + 20
-    while (left := ray_processes() - before) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert not left, [psutil.Process(p).cmdline()[:3] for p in left if psutil.pid_exists(p)]
+    assert_no_ray_left(before)
     again = index(folder, progress=False)  # the default engine finishes the job
     # whatever the interrupted run had saved is reused, the rest embedded: all three photos, nothing skipped
     assert len(again.report.cached) + len(again.report.new) == 3 and not again.report.skipped, again.report.summary()

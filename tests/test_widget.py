@@ -211,9 +211,8 @@ def test_live_precision_is_exactly_the_per_query_definition_ties_included():
 
 def test_static_figure_rows_can_each_carry_their_own_query(blocks):
     """Notebook 04's static figure of the scenarios (the widget's stand-in in HTML/GitHub): one row per query."""
-    import matplotlib
+    import matplotlib.pyplot as plt
 
-    matplotlib.use("Agg")
     from helpers import plots as P
     from helpers.catalog import Item
     from helpers.retrieval import search
@@ -228,4 +227,4 @@ def test_static_figure_rows_can_each_carry_their_own_query(blocks):
         hits = sum(items[i].category == items[q].category for i in search(blocks, q, w, 3)[0])
         assert first.get_title() == f"query: item {q}"
         assert f"{hits}/3 same category" in first.get_ylabel()
-    matplotlib.pyplot.close(fig)
+    plt.close(fig)
