@@ -42,8 +42,8 @@ def setup(seed: int = 0) -> Preset:
     return preset
 
 
-def check(claim: str, ok: bool, numbers: str = "") -> bool:
-    """Print one checked line for a result the lesson relies on, and return whether it holds.
+def check(claim: str, ok: bool, numbers: str = "") -> None:
+    """Print one checked line for a result the lesson relies on (returns nothing: no stray ``True`` under it).
 
     ``✓ <claim>: <numbers>`` when ``ok``, ``✗ <claim>: <numbers>`` when not. A learner on another
     preset or model version sees an honest line instead of an exception; the tests set
@@ -54,7 +54,6 @@ def check(claim: str, ok: bool, numbers: str = "") -> bool:
     print(line)
     if not ok and os.environ.get(STRICT_ENV) == "1":
         raise ClaimFailed(line)
-    return ok
 
 
 def photo_credits() -> None:
