@@ -3,7 +3,7 @@
 Vectors: the offline text model's (all-MiniLM-L6-v2) token-embedding table, 29,523 x 384 real vectors
 (special and [unused] tokens left out), unit-normalised. Sizes up to 29,523 use real rows only; larger
 sizes are that table plus SYNTHETIC noisy copies of its rows (noise length 0.6, cosine ~0.86 to the
-source; see helpers.collection.ann.grow). Queries: 200 noisy copies of rows of the indexed set (not
+source; see helpers.ann.grow). Queries: 200 noisy copies of rows of the indexed set (not
 themselves in it). Latency: median of single-query searches (k=10). Memory: the vectors (exact) and
 faiss's serialised index (vectors + graph). HNSW: M=16, efConstruction=40, efSearch=128.
 
@@ -35,7 +35,7 @@ def main() -> None:
     args = ap.parse_args()
     import faiss
 
-    from helpers.collection import ann
+    from helpers import ann
     from helpers.models import load_text_encoder
 
     base, _ = ann.vocabulary_vectors(load_text_encoder())

@@ -5,7 +5,7 @@ registry photo once as is, then copies of them with a unique tail of bytes appen
 data (decoders ignore it), so every file has its own content hash and the decode cost of a real photo.
 
 Figures (offline preset: EfficientNet-Lite0 + the ImageNet-label bridge, which reuses the same forward):
-  * first index   - helpers.collection.index on the new folder, models already loaded (their load
+  * first index   - mycollection.index on the new folder, models already loaded (their load
                     time is printed apart): hash, decode, preprocess, forward, write the index
   * raw forward   - the image model's backbone alone on ready, preprocessed batch tensors (the limit)
   * re-index      - index() again on the unchanged folder (no model is loaded), median of 5
@@ -64,8 +64,8 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=32)
     args = ap.parse_args()
     from helpers import data
-    from helpers.collection import index
-    from helpers.collection.encoders import Encoders
+    from mycollection import index
+    from mycollection.encoders import Encoders
 
     photos = data.fetch_all(progress=False)
     with tempfile.TemporaryDirectory() as tmp:

@@ -9,7 +9,7 @@ one forward pass for both photo spaces).
 
 Part 2, the vector database: Milvus Lite (in this process, AUTOINDEX = faiss HNSW) at 10k and 100k vectors
 of 384 dimensions: the MiniLM token-embedding table (29,523 real vectors) plus SYNTHETIC noisy copies for
-larger sizes (helpers.collection.ann.grow), 200 noisy-copy queries. Insert: vectors/s including building
+larger sizes (helpers.ann.grow), 200 noisy-copy queries. Insert: vectors/s including building
 the index. Search: median latency of single-query searches, recall@10 against exact NumPy search.
 
     python benchmarks/bench_scale.py [--photos 109] [--sizes 10000,100000] [--skip-index | --skip-db]
@@ -44,8 +44,8 @@ def photo_folder(dest: Path, n: int) -> Path:
 
 
 def run_default(folder: Path, cache: Path) -> dict:
-    from helpers.collection import index
-    from helpers.collection.encoders import Encoders
+    from mycollection import index
+    from mycollection.encoders import Encoders
 
     os.environ["EMBEDDINGS_CACHE_DIR"] = str(cache)
     t = time.perf_counter()
@@ -60,8 +60,8 @@ def run_default(folder: Path, cache: Path) -> dict:
 
 
 def run_ray(folder: Path, cache: Path, workers: int, cpus_per_worker: int) -> dict:
-    from helpers.collection import index
-    from helpers.collection.ray_engine import RayEngine
+    from mycollection import index
+    from mycollection.ray_engine import RayEngine
 
     os.environ["EMBEDDINGS_CACHE_DIR"] = str(cache)
     eng = RayEngine(num_cpus=workers * cpus_per_worker, workers=workers, cpus_per_worker=cpus_per_worker)
@@ -117,7 +117,7 @@ def part_index(n: int) -> None:
 def part_db(sizes: list[int], n_queries: int) -> None:
     from pymilvus import MilvusClient
 
-    from helpers.collection import ann
+    from helpers import ann
     from helpers.models import load_text_encoder
 
     base, _ = ann.vocabulary_vectors(load_text_encoder())

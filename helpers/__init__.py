@@ -9,11 +9,13 @@
 ``helpers.catalog``         the product catalogs' data: items, text feature, colours, swatches (03-04)
 ``helpers.data``            the photo registry: pinned URLs, checksums, credits
 ``helpers.images``          robust image loading that names the bad item
-``helpers.collection``      your own photos and notes: an on-disk index, search, export (06-07)
+``mycollection``      your own photos and notes: an on-disk index, search, export (06-07)
 ``helpers.plots``           every figure (views only: numbers come from the modules above)
 ``helpers.widgets``         the weight sliders of notebook 04 (a thin view over ``retrieval``)
 ``helpers.notebook``        the setup cell, checked claims (``check``), the photo-credits cell
 ==========================  ===========================================================
+
+The collection tool of notebooks 06-07 is the separate package ``mycollection``, which uses this one.
 
 Submodules are imported on demand so ``import helpers`` stays fast.
 """

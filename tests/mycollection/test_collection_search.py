@@ -9,10 +9,10 @@ import pytest
 from PIL import Image
 
 from _collection_fixtures import CATS, DOG, FOOD, fetch, make_folder
-from helpers.collection import index, search_notes, similar_photos
-from helpers.collection import ann
-from helpers.collection.duplicates import calibrate, near_duplicates
-from helpers.collection.projector import export
+from mycollection import index, search_notes, similar_photos
+from helpers import ann
+from helpers.duplicates import calibrate, near_duplicates
+from mycollection.projector import export
 
 pytestmark = pytest.mark.slow
 

@@ -11,9 +11,9 @@ import os
 import shutil
 from pathlib import Path
 
-from .. import data
-from ..images import load_image
-from .duplicates import COPIES
+from helpers import data
+from helpers.images import load_image
+from helpers.duplicates import COPIES
 from .files import check_folder
 from .store import index_dir
 
@@ -21,7 +21,7 @@ __all__ = ["NOTES_DIR", "PLANTED", "CALIBRATION", "calibration_photos", "sample_
 
 NOTES_DIR = data.DATA_DIR / "notes"
 
-#: copy name -> (registry photo, kind of copy in :data:`~helpers.collection.duplicates.COPIES`)
+#: copy name -> (registry photo, kind of copy in :data:`~helpers.duplicates.COPIES`)
 PLANTED = {
     "cats/copy_of_white_kitten.jpg": ("cats/d2l_cat3_white_kitten.jpg", "JPEG quality 30"),
     "food/copy_of_pizza_pepperoni.jpg": ("food/pizza_pepperoni.jpg", "cropped to 80%"),

@@ -1,8 +1,8 @@
 """Command line: index a folder, search it, export it for the Embedding Projector.
 
-    python -m helpers.collection index  FOLDER [--engine ray [--address HOST:6379]] [--db photos.db]
-    python -m helpers.collection search FOLDER "a photo of a cat" [-k 5] [--notes | --photos] [--db photos.db]
-    python -m helpers.collection export FOLDER OUTDIR
+    python -m mycollection index  FOLDER [--engine ray [--address HOST:6379]] [--db photos.db]
+    python -m mycollection search FOLDER "a photo of a cat" [-k 5] [--notes | --photos] [--db photos.db]
+    python -m mycollection export FOLDER OUTDIR
 
 The index lives under ``$EMBEDDINGS_CACHE_DIR/collections`` (default ``data/cache/collections``);
 the models are the preset's (``EMBEDDINGS_MODELS``). ``search`` and ``export`` bring the index up to
@@ -59,7 +59,7 @@ def _engine(args):
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m helpers.collection", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m mycollection", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("index", help="embed new photos and notes; report new, cached, skipped")
     p.add_argument("folder")

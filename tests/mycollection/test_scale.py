@@ -20,8 +20,8 @@ import pytest
 from _collection_fixtures import CATS, DOG, fetch, make_folder
 from helpers import data
 from helpers.availability import IMAGENET_BRIDGE, get_preset
-from helpers.collection import CollectionError, index, search_notes, search_photos, vectordb
-from helpers.collection.cli import main
+from mycollection import CollectionError, index, search_notes, search_photos, vectordb
+from mycollection.cli import main
 
 pytestmark = pytest.mark.slow
 RAY_PARTS = ("raylet", "gcs_server", "ray::", "default_worker.py", "dashboard", "log_monitor.py", "monitor.py",
@@ -155,7 +155,7 @@ def test_a_local_ray_that_never_starts_is_tried_twice_and_leaves_nothing_running
 
     import ray
 
-    from helpers.collection.ray_engine import RayEngine
+    from mycollection.ray_engine import RayEngine
 
     started = []
 
@@ -293,7 +293,7 @@ def test_cli_index_and_search_with_db(small, capsys):
 
 
 def test_an_interrupted_ray_index_shuts_ray_down_and_the_next_run_completes(tmp_path, monkeypatch):
-    from helpers.collection.ray_engine import RayEngine
+    from mycollection.ray_engine import RayEngine
 
     monkeypatch.setenv("EMBEDDINGS_CACHE_DIR", str(tmp_path / "cache"))
     folder = tmp_path / "photos"

@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from _collection_fixtures import CATS, fetch, make_folder
-from helpers.collection import CollectionError, index
-from helpers.collection.encoders import Encoders
+from mycollection import CollectionError, index
+from mycollection.encoders import Encoders
 
 pytestmark = pytest.mark.slow
 

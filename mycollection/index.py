@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..images import ImageLoadError, load_image
+from helpers.images import ImageLoadError, load_image
 from .encoders import Encoders, Space, spaces
 from .files import FileEntry, check_folder, scan, sha256_file, sha256_text
 from .notes import NoteError, read_csv_notes, read_note_file
@@ -57,7 +57,7 @@ class Collection:
     """An indexed folder: its items, the skipped files, and one vector matrix per space.
 
     ``vectors["image"]`` and ``vectors["clip-image"]`` have one row per photo (in ``photos``
-    order), ``vectors["text"]`` one row per note. Searching is in :mod:`helpers.collection.search`.
+    order), ``vectors["text"]`` one row per note. Searching is in :mod:`mycollection.search`.
     """
 
     def __init__(self, folder: Path, items: list[Item], vectors: dict[str, np.ndarray], report: IndexReport,
@@ -165,7 +165,7 @@ def _embed_photos(root: Path, files: dict, todo: list[str], photo_files: list[tu
     size = enc.photo_size()
     chunks = [keys[s : s + batch_size] for s in range(0, len(keys), batch_size)]
     bar = tqdm(total=len(keys), desc="embedding photos", unit="photo", disable=not progress)
-    from ..models._common import decode_workers  # here, not at import: torch stays unloaded on a re-index
+    from helpers.models._common import decode_workers  # here, not at import: torch stays unloaded on a re-index
 
     with ThreadPoolExecutor(max_workers=decode_workers()) as pool:
         ahead = _decode_ahead(pool, root, [rel_of[k] for k in chunks[0]], size)
@@ -203,8 +203,8 @@ def index(folder: str | os.PathLike, *, progress: bool = True, batch_size: int =
 
     Only new or changed content is embedded; ``collection.report`` says what happened.
     ``engine``: ``None`` embeds photos in this process; an object with the same ``embed_photos``
-    arguments as ``_embed_photos`` (for example :class:`~helpers.collection.ray_engine.RayEngine`) replaces it.
-    Raises :class:`~helpers.collection.files.CollectionError` for a missing folder.
+    arguments as ``_embed_photos`` (for example :class:`~mycollection.ray_engine.RayEngine`) replaces it.
+    Raises :class:`~mycollection.files.CollectionError` for a missing folder.
     """
     t0 = time.perf_counter()
     root = check_folder(folder)

@@ -1,9 +1,9 @@
 """Embedding a collection's photos with Ray Data: the same vectors, computed by a pool of workers.
 
-    python -m helpers.collection index FOLDER --engine ray                  # a local Ray on this machine
-    python -m helpers.collection index FOLDER --engine ray --address HOST:6379   # a Ray cluster
+    python -m mycollection index FOLDER --engine ray                  # a local Ray on this machine
+    python -m mycollection index FOLDER --engine ray --address HOST:6379   # a Ray cluster
 
-The default engine (:func:`helpers.collection.index._embed_photos`) decodes and embeds in this
+The default engine (:func:`mycollection.index._embed_photos`) decodes and embeds in this
 process. This one builds a Ray dataset of ``(key, path)`` rows and runs
 ``map_batches(PhotoEmbedder, compute=ActorPoolStrategy(size=n))``: each worker is an *actor* that
 loads the models once in its constructor and then embeds batch after batch. The driver (this
@@ -91,8 +91,8 @@ def _blank(size: int):
 
 
 def _package_root() -> str:
-    """The folder that holds the ``helpers`` package, so workers can import it (Colab adds it to sys.path only)."""
-    return os.fspath(Path(__file__).resolve().parents[2])
+    """The folder that holds both packages, so workers can import them (Colab adds it to sys.path only)."""
+    return os.fspath(Path(__file__).resolve().parents[1])
 
 
 class RayEngine:
@@ -130,7 +130,7 @@ class RayEngine:
         t = time.perf_counter()
         kw: dict = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
         if self.address:
-            kw["runtime_env"] = {"py_modules": [os.path.join(_package_root(), "helpers")]}
+            kw["runtime_env"] = {"py_modules": [os.path.join(_package_root(), p) for p in ("helpers", "mycollection")]}
         else:
             kw["num_cpus"] = self.num_cpus or min(4, os.cpu_count() or 1)
             kw["runtime_env"] = {"env_vars": {"PYTHONPATH": _package_root(), "TOKENIZERS_PARALLELISM": "false"}}

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import data
+from helpers import data
 
 __all__ = ["MANIFEST_FORMAT", "cache_root", "index_dir", "atomic_write", "VectorFile", "read_manifest",
            "write_manifest"]

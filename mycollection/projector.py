@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ..images import ImageLoadError, thumbnail
+from helpers.images import ImageLoadError, thumbnail
 from .index import Collection
 from .store import atomic_write
 

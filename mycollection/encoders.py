@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..availability import Preset, get_preset
+from helpers.availability import Preset, get_preset
 
 __all__ = ["PREP_VERSION", "Space", "spaces", "Encoders"]
 
@@ -46,7 +46,7 @@ class Encoders:
 
     def _get(self, what: str):
         if what not in self._cache:
-            from .. import models
+            from helpers import models
 
             if what == "image":
                 self._cache[what] = models.load_image_encoder(self.preset.image)

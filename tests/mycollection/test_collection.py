@@ -10,9 +10,9 @@ import pytest
 
 from _collection_fixtures import CATS, DOG, FOOD, fetch, make_folder
 from helpers.availability import get_preset
-from helpers.collection import index
-from helpers.collection.encoders import Encoders
-from helpers.collection.store import index_dir
+from mycollection import index
+from mycollection.encoders import Encoders
+from mycollection.store import index_dir
 
 pytestmark = pytest.mark.slow
 
@@ -167,7 +167,7 @@ def test_a_failed_write_leaves_the_previous_file_intact(folder, sources, monkeyp
 
 def test_photos_and_indexes_share_one_cache_folder_with_home_expanded(monkeypatch, tmp_path):
     from helpers import data
-    from helpers.collection.store import cache_root
+    from mycollection.store import cache_root
 
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("EMBEDDINGS_CACHE_DIR", "~/embeddings-cache")

@@ -12,15 +12,15 @@ import pytest
 from helpers import data
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 N_PHOTOS = 76
 
 
 def run(args: list[str], cache: Path, check_torch: bool = False) -> subprocess.CompletedProcess:
-    """``python -m helpers.collection ARGS``; with ``check_torch`` also print whether torch was imported."""
-    code = ("import sys; from helpers.collection.cli import main; rc = main(sys.argv[1:]); "
+    """``python -m mycollection ARGS``; with ``check_torch`` also print whether torch was imported."""
+    code = ("import sys; from mycollection.cli import main; rc = main(sys.argv[1:]); "
             "print('TORCH IMPORTED:', 'torch' in sys.modules); sys.exit(rc)")
-    cmd = [sys.executable, "-c", code] if check_torch else [sys.executable, "-m", "helpers.collection"]
+    cmd = [sys.executable, "-c", code] if check_torch else [sys.executable, "-m", "mycollection"]
     env = {**os.environ, "EMBEDDINGS_CACHE_DIR": str(cache), "EMBEDDINGS_MODELS": "offline"}
     return subprocess.run(cmd + args, capture_output=True, text=True, cwd=ROOT, env=env, timeout=900)
 

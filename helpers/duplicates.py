@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageEnhance
 
-from ..images import load_image
+from .images import load_image
 
 __all__ = ["COPIES", "make_copies", "Calibration", "calibrate", "near_duplicates"]
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..similarity import normalize
+from .similarity import normalize
 
 __all__ = ["vocabulary_vectors", "grow", "noisy_copies", "exact_top_k", "hnsw_index", "recall_at_k", "Comparison",
            "compare"]

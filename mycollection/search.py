@@ -1,8 +1,8 @@
-"""Searching a :class:`~helpers.collection.index.Collection`: text -> photos, photo -> photos, text -> notes.
+"""Searching a :class:`~mycollection.index.Collection`: text -> photos, photo -> photos, text -> notes.
 
 Every search is exact: one matrix-vector product against the stored unit vectors (a dot product of
 unit vectors *is* the cosine similarity), then the top ``k``. For a personal collection (thousands to
-a few hundred thousand items) that takes milliseconds; :mod:`helpers.collection.ann` measures where
+a few hundred thousand items) that takes milliseconds; :mod:`helpers.ann` measures where
 an approximate index starts to pay off.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..similarity import top_k
+from helpers.similarity import top_k
 from .index import Collection, Item
 
 __all__ = ["Hit", "search_photos", "similar_photos", "search_notes", "search"]

@@ -1,8 +1,8 @@
 """A collection's vectors in a vector database (Milvus), searched there instead of in NumPy.
 
-    python -m helpers.collection index  FOLDER --db photos.db                # Milvus Lite: a local folder
-    python -m helpers.collection search FOLDER "a cat" --db photos.db
-    python -m helpers.collection search FOLDER "a cat" --db http://milvus-host:19530   # a Milvus server
+    python -m mycollection index  FOLDER --db photos.db                # Milvus Lite: a local folder
+    python -m mycollection search FOLDER "a cat" --db photos.db
+    python -m mycollection search FOLDER "a cat" --db http://milvus-host:19530   # a Milvus server
 
 One client, :class:`pymilvus.MilvusClient`, for both: a path ending in ``.db`` opens Milvus Lite
 inside this process (no server); an ``http://`` URI talks to a Milvus server or cluster. Each
@@ -202,7 +202,7 @@ def search_space(coll, space: str, query: np.ndarray, k: int, uri: str, timeout:
         name = collection_name(coll.folder, space)
         if not _check_meta(client, name, _meta(coll, space, len(query)), uri):
             raise VectorDBError(f"{uri!r} has no collection {name!r} for {coll.folder}: index the folder into it "
-                                f"first (python -m helpers.collection index {os.fspath(coll.folder)} --db {uri})")
+                                f"first (python -m mycollection index {os.fspath(coll.folder)} --db {uri})")
         res = client.search(name, data=[np.asarray(query, dtype=np.float32).tolist()], limit=k,
                             output_fields=["path"], search_params={"metric_type": "COSINE"})
     finally:
@@ -217,14 +217,14 @@ def search_space(coll, space: str, query: np.ndarray, k: int, uri: str, timeout:
 
 
 def search_photos(coll, query: str, k: int, uri: str):
-    """Text -> photos, like :func:`helpers.collection.search.search_photos`, but searched in Milvus."""
+    """Text -> photos, like :func:`mycollection.search.search_photos`, but searched in Milvus."""
     from .search import _check_query
 
     return search_space(coll, "clip-image", coll.encoders.query("clip-image", _check_query(query)), k, uri)
 
 
 def search_notes(coll, query: str, k: int, uri: str):
-    """Text -> notes, like :func:`helpers.collection.search.search_notes`, but searched in Milvus."""
+    """Text -> notes, like :func:`mycollection.search.search_notes`, but searched in Milvus."""
     from .search import _check_query
 
     return search_space(coll, "text", coll.encoders.query("text", _check_query(query)), k, uri)
