@@ -2,6 +2,7 @@
 
 (Executing the notebooks is done by nbval: pytest collects notebooks/*.ipynb with --nbval-lax.)
 """
+import ast
 import re
 import subprocess
 import sys
@@ -21,6 +22,10 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 MAX_CODE_LINES = 25
 DEF = re.compile(r"^def (\w+)\(", re.M)
 MIN_CHECKS = 5
+# A workshop slot: the main path (up to "## Going further" or "## Recap") reads in 45 minutes.
+MAX_MAIN_WORDS = 1800
+MAX_MAIN_CODE_CELLS = 22
+MAIN_PATH_END = ("## Going further", "## Recap")
 HEADING = re.compile(r"^#{1,4} ", re.M)
 
 
@@ -116,3 +121,52 @@ def test_data_is_reached_through_helpers_not_relative_paths(path):
     code = _code(nbformat.read(path, as_version=4))
     assert "../data" not in code and "..\\data" not in code, (
         f"{path.name}: reach data through helpers (the working directory is /content in Colab)")
+
+
+def main_path(nb) -> list:
+    """The cells a workshop reads: from the top to the first "## Going further" or "## Recap", shared cells left out."""
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith(MAIN_PATH_END):
+            break
+        if not any(t.startswith("shared-") for t in cell.metadata.get("tags", [])):
+            cells.append(cell)
+    return cells
+
+
+def prose_words(markdown: str) -> int:
+    """Words a reader reads: fenced code blocks and link targets left out."""
+    text = re.sub(r"```.*?```", " ", markdown, flags=re.S)
+    text = re.sub(r"\]\([^)]*\)", "]", text)
+    return len(re.findall(r"[A-Za-z0-9][\w'’.-]*", text))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_main_path_fits_a_workshop_slot(path):
+    cells = main_path(nbformat.read(path, as_version=4))
+    words = sum(prose_words(c.source) for c in cells if c.cell_type == "markdown")
+    code = sum(c.cell_type == "code" for c in cells)
+    assert words <= MAX_MAIN_WORDS, f"{path.name}: {words} words of prose before Going further/Recap (max {MAX_MAIN_WORDS})"
+    assert code <= MAX_MAIN_CODE_CELLS, f"{path.name}: {code} code cells before Going further/Recap " \
+                                        f"(max {MAX_MAIN_CODE_CELLS}): move the rest to a Going further part"
+
+
+def _only_checks(source: str) -> bool:
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return False
+    return bool(body) and all(isinstance(s, ast.Expr) and isinstance(s.value, ast.Call)
+                              and getattr(s.value.func, "id", None) == "check" for s in body)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_cell_only_checks_and_no_see_the_check_line(path):
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert not _only_checks(cell.source), (f"{path.name} cell {i} only checks: put the check in the cell "
+                                                   "that computes its numbers")
+        else:
+            assert not re.search(r"see the [✓✗] line", cell.source), (
+                f"{path.name} cell {i}: say the result in the prose instead of pointing at the ✓ line")
