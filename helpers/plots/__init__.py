@@ -4,8 +4,10 @@
 * :mod:`.grids`      - similarity heatmaps with thumbnails, image grids, result strips, probability bars
 * :mod:`.maps`       - PCA / t-SNE projections, labelled maps, photo maps without overlapping thumbnails
 * :mod:`.modalities` - several embeddings per item: modality colours, neighbour grids, contributions, curves
+* :mod:`.labels`     - short display names of registered photos
 """
 from .grids import image_grid, probability_bars, result_strip, similarity_heatmap, text_query_grid
+from .labels import short_name
 from .maps import embedding_map, group_colours, photo_map, project_2d, weighted_map_xy
 from .modalities import (
     MODALITY_COLOURS,
@@ -20,5 +22,5 @@ __all__ = [
     "similarity_heatmap", "image_grid", "result_strip", "text_query_grid", "probability_bars",
     "project_2d", "embedding_map", "weighted_map_xy", "photo_map", "group_colours",
     "MODALITY_COLOURS", "modality_colour", "weights_label", "neighbour_grid", "contribution_chart",
-    "precision_curves",
+    "precision_curves", "short_name",
 ]
