@@ -312,3 +312,31 @@ def embed_catalog(
             "colour": image_encoder.encode([colour_swatch(it) for it in catalog], progress=progress),
         }
     return {name: block.copy() for name, block in _EMBED_CACHE[key].items()}
+
+
+# --------------------------------------------------------------------------- a judged answer key
+
+LOOKS_ALIKE_CSV = DATA_DIR / "looks_alike.csv"
+__all__ += ["LOOKS_ALIKE_CSV", "looks_alike"]
+
+
+def looks_alike(catalog: Sequence[Item], path: str | Path = LOOKS_ALIKE_CSV) -> dict[str, str]:
+    """A judged answer key: ``{item id: id of the item judged to look most like it}``, both ways.
+
+    Each row of the CSV (``id,looks_like,why``) is one pair judged by eye from the photos and
+    descriptions (notebook 04's trousers and jeans). Raises :class:`CatalogError` naming the
+    row when an id is not in ``catalog``, a pair pairs an item with itself, or an item is in two pairs.
+    """
+    known = {it.id for it in catalog}
+    pairs: dict[str, str] = {}
+    with open(path, newline="", encoding="utf-8") as f:
+        for line, row in enumerate(csv.DictReader(f), start=2):
+            a, b = (row.get("id") or "").strip(), (row.get("looks_like") or "").strip()
+            where = f"{Path(path).name} line {line}"
+            for x in (a, b):
+                if x not in known:
+                    raise CatalogError(f"{where}: no item {x!r} in the catalog; use the ids of data/store.csv")
+            if a == b or a in pairs or b in pairs:
+                raise CatalogError(f"{where}: {a!r} and {b!r} must be two items in no other pair")
+            pairs[a], pairs[b] = b, a
+    return pairs
