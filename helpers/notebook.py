@@ -57,16 +57,21 @@ def check(claim: str, ok: bool, numbers: str = "") -> None:
 
 
 def photo_credits() -> None:
-    """The notebook's one credits cell: every registered photo this kernel used, grouped by source."""
+    """The notebook's one credits cell: a compact line per source of the registered photos this kernel used.
+
+    A source is a repository the photos were taken from and their licence. Licences that require the author's
+    name (CC BY ...) list each photo's attribution on that line; the full list is data/CREDITS.md.
+    """
     from .data import fetched_records
 
-    groups: dict[str, list[str]] = {}
+    groups: dict[tuple[str, str], list] = {}
     for r in fetched_records():
-        source = r.attribution if r.license in r.attribution else f"{r.attribution} [{r.license}]"
-        groups.setdefault(source, []).append(r.file.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+        groups.setdefault((r.source.split("@", 1)[0], r.license), []).append(r)
     if not groups:
         print("This notebook showed no registered photos.")
         return
-    print(f"Photos in this notebook ({sum(map(len, groups.values()))}); full credits: data/CREDITS.md")
-    for source, names in groups.items():
-        print(f"- {source}: {', '.join(names)}")
+    print(f"Photos in this notebook: {sum(map(len, groups.values()))}, from {len(groups)} sources "
+          "(full credits: data/CREDITS.md)")
+    for (repo, licence), recs in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        named = "; ".join(dict.fromkeys(r.attribution for r in recs)) if "BY" in licence else ""
+        print(f"- {len(recs)} via {repo}, {licence}" + (f": {named}" if named else ""))
