@@ -6,7 +6,7 @@
 * :mod:`.modalities` - several embeddings per item: modality colours, neighbour grids, contributions, curves
 """
 from .grids import image_grid, probability_bars, result_strip, similarity_heatmap, text_query_grid
-from .maps import embedding_map, group_colours, photo_map, project_2d, weighted_map_xy
+from .maps import embedding_map, folder_groups, group_colours, photo_map, project_2d, weighted_map_xy
 from .modalities import (
     MODALITY_COLOURS,
     contribution_chart,
@@ -18,7 +18,7 @@ from .modalities import (
 
 __all__ = [
     "similarity_heatmap", "image_grid", "result_strip", "text_query_grid", "probability_bars",
-    "project_2d", "embedding_map", "weighted_map_xy", "photo_map", "group_colours",
+    "project_2d", "embedding_map", "weighted_map_xy", "photo_map", "group_colours", "folder_groups",
     "MODALITY_COLOURS", "modality_colour", "weights_label", "neighbour_grid", "contribution_chart",
     "precision_curves",
 ]
