@@ -18,13 +18,24 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from helpers import data
-from helpers.images import load_image
 from helpers.duplicates import COPIES
+from helpers.images import load_image
+
 from .files import check_folder
 from .store import atomic_write, index_dir
 
-__all__ = ["NOTES_DIR", "PLANTED", "NOTE_ANSWERS", "CALIBRATION", "DEMO_PHOTOS", "calibration_photos", "sample_collection",
-           "demo_folder", "forget", "save_uploads"]
+__all__ = [
+    "CALIBRATION",
+    "DEMO_PHOTOS",
+    "NOTES_DIR",
+    "NOTE_ANSWERS",
+    "PLANTED",
+    "calibration_photos",
+    "demo_folder",
+    "forget",
+    "sample_collection",
+    "save_uploads",
+]
 
 NOTES_DIR = data.DATA_DIR / "notes"
 

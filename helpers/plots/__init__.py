@@ -17,8 +17,21 @@ from .modalities import (
 )
 
 __all__ = [
-    "similarity_heatmap", "image_grid", "result_strip", "text_query_grid", "probability_bars",
-    "project_2d", "embedding_map", "weighted_map_xy", "photo_map", "group_colours", "folder_groups",
-    "MODALITY_COLOURS", "modality_colour", "weights_label", "neighbour_grid", "contribution_chart",
+    "MODALITY_COLOURS",
+    "contribution_chart",
+    "embedding_map",
+    "folder_groups",
+    "group_colours",
+    "image_grid",
+    "modality_colour",
+    "neighbour_grid",
+    "photo_map",
     "precision_curves",
+    "probability_bars",
+    "project_2d",
+    "result_strip",
+    "similarity_heatmap",
+    "text_query_grid",
+    "weighted_map_xy",
+    "weights_label",
 ]

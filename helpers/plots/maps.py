@@ -12,7 +12,7 @@ from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 from ..images import ImageInput, thumbnail
 from ..similarity import combine
 
-__all__ = ['project_2d', 'embedding_map', 'weighted_map_xy', 'photo_map', 'group_colours', 'folder_groups']
+__all__ = ['embedding_map', 'folder_groups', 'group_colours', 'photo_map', 'project_2d', 'weighted_map_xy']
 
 
 def group_colours(names: Sequence[str]) -> dict:

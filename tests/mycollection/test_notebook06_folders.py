@@ -119,7 +119,8 @@ def make_folders(base: Path) -> dict[str, Path]:
 def _texts(cell) -> str:
     out = []
     for o in cell.get("outputs", []):
-        out.append(o.get("text", "") if o.get("output_type") == "stream" else str(o.get("data", {}).get("text/plain", "")))
+        stream = o.get("output_type") == "stream"
+        out.append(o.get("text", "") if stream else str(o.get("data", {}).get("text/plain", "")))
     return "".join(out)
 
 
@@ -136,11 +137,13 @@ def test_notebook06_runs_to_the_end_on_learner_folders(tmp_path, monkeypatch):
     monkeypatch.setenv("EMBEDDINGS_CACHE_DIR", str(tmp_path / "cache"))  # indexes of the test folders go here
     monkeypatch.setenv("EMBEDDINGS_COLLECTION", str(next(iter(folders.values()))))
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    code = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code" and "shared-colab" not in c.metadata.get("tags", [])]
+    code = [(i, c) for i, c in enumerate(nb.cells)
+            if c.cell_type == "code" and "shared-colab" not in c.metadata.get("tags", [])]
     independent = {i for i, c in code if any(m in c.source for m in FOLDER_INDEPENDENT)}
     for m in FOLDER_INDEPENDENT:
         assert sum(m in c.source for _, c in code) == 1, f"{m!r} should mark exactly one cell of notebook 06"
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}})
+    client = NotebookClient(nb, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(NOTEBOOK.parent)}})
     runs = {}
     with client.setup_kernel():
         for n, (name, folder) in enumerate(folders.items()):
