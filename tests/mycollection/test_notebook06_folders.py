@@ -172,3 +172,15 @@ def test_notebook06_runs_to_the_end_on_learner_folders(tmp_path, monkeypatch):
     for bad in ("broken.jpg", "empty.png", "archive.zip", "latin1.txt"):
         assert f"skipped: {bad}" in mix or f"skipped: notes/{bad}" in mix, f"{bad} not reported as skipped:\n{mix}"
     assert "5 folders" in mix  # groups are parent folders: 2023/rome, pets, pets/old, food and the top folder
+
+
+def test_groups_are_parent_folders_and_a_long_legend_is_capped():
+    from helpers.plots import folder_groups
+
+    assert folder_groups(["a.jpg", "b.jpg"]) == ["(top folder)"] * 2  # a flat folder is one group
+    assert folder_groups(["2023/rome/a.jpg", "2023/b.jpg", "c.jpg", "notes.csv#row 2"]) == [
+        "2023/rome", "2023", "(top folder)", "(top folder)"]
+    refs = [f"trip{i}/p{j}.jpg" for i in range(30) for j in range(i + 1)]  # 30 folders, trip29 the largest
+    capped = folder_groups(refs, max_groups=5)
+    assert len(set(capped)) == 5 and "(other folders)" in capped
+    assert {"trip29", "trip28", "trip27", "trip26"} <= set(capped)
