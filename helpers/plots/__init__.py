@@ -8,7 +8,7 @@
 """
 from .grids import image_grid, probability_bars, result_strip, similarity_heatmap, text_query_grid
 from .labels import short_name
-from .maps import embedding_map, group_colours, photo_map, project_2d, weighted_map_xy
+from .maps import embedding_map, folder_groups, group_colours, photo_map, project_2d, weighted_map_xy
 from .modalities import (
     MODALITY_COLOURS,
     contribution_chart,
@@ -19,8 +19,22 @@ from .modalities import (
 )
 
 __all__ = [
-    "similarity_heatmap", "image_grid", "result_strip", "text_query_grid", "probability_bars",
-    "project_2d", "embedding_map", "weighted_map_xy", "photo_map", "group_colours",
-    "MODALITY_COLOURS", "modality_colour", "weights_label", "neighbour_grid", "contribution_chart",
-    "precision_curves", "short_name",
+    "MODALITY_COLOURS",
+    "contribution_chart",
+    "embedding_map",
+    "folder_groups",
+    "group_colours",
+    "image_grid",
+    "modality_colour",
+    "neighbour_grid",
+    "photo_map",
+    "precision_curves",
+    "probability_bars",
+    "project_2d",
+    "result_strip",
+    "short_name",
+    "similarity_heatmap",
+    "text_query_grid",
+    "weighted_map_xy",
+    "weights_label",
 ]
