@@ -9,7 +9,7 @@ from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 
 from ..images import ImageInput, thumbnail
 
-__all__ = ['similarity_heatmap', 'image_grid', 'result_strip', 'text_query_grid', 'probability_bars', 'contact_sheet']
+__all__ = ['contact_sheet', 'image_grid', 'probability_bars', 'result_strip', 'similarity_heatmap', 'text_query_grid']
 
 
 def _add_thumbs(ax, images: Sequence[ImageInput], axis: str, size: int = 64, zoom: float = 0.45) -> None:
