@@ -1,12 +1,13 @@
 """Every figure of the series. Figures only draw: the numbers come from :mod:`helpers.similarity`,
 :mod:`helpers.retrieval` and :mod:`helpers.evaluation`.
 
-* :mod:`.grids`      - similarity heatmaps with thumbnails, image grids, result strips, probability bars
+* :mod:`.grids`      - similarity heatmaps with thumbnails, image grids, contact sheets, result strips,
+  probability bars
 * :mod:`.maps`       - PCA / t-SNE projections, labelled maps, photo maps without overlapping thumbnails
 * :mod:`.modalities` - several embeddings per item: modality colours, neighbour grids, contributions, curves
 * :mod:`.labels`     - short display names of registered photos
 """
-from .grids import image_grid, probability_bars, result_strip, similarity_heatmap, text_query_grid
+from .grids import contact_sheet, image_grid, probability_bars, result_strip, similarity_heatmap, text_query_grid
 from .labels import short_name
 from .maps import embedding_map, folder_groups, group_colours, photo_map, project_2d, weighted_map_xy
 from .modalities import (
@@ -20,6 +21,7 @@ from .modalities import (
 
 __all__ = [
     "MODALITY_COLOURS",
+    "contact_sheet",
     "contribution_chart",
     "embedding_map",
     "folder_groups",

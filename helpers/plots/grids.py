@@ -1,4 +1,4 @@
-"""Grids of photos and numbers: similarity heatmaps with thumbnails, image grids, result strips, bars."""
+"""Grids of photos and numbers: similarity heatmaps with thumbnails, image grids, contact sheets, result strips, bars."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -9,7 +9,7 @@ from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 
 from ..images import ImageInput, thumbnail
 
-__all__ = ['similarity_heatmap', 'image_grid', 'result_strip', 'text_query_grid', 'probability_bars']
+__all__ = ['contact_sheet', 'image_grid', 'probability_bars', 'result_strip', 'similarity_heatmap', 'text_query_grid']
 
 
 def _add_thumbs(ax, images: Sequence[ImageInput], axis: str, size: int = 64, zoom: float = 0.45) -> None:
@@ -156,4 +156,36 @@ def probability_bars(probs: np.ndarray, labels: Sequence[str], images: Sequence[
     if suptitle:
         fig.suptitle(suptitle)
     fig.tight_layout()
+    return fig
+
+
+def contact_sheet(images: Sequence[ImageInput], titles: Sequence[str] | None = None, ncols: int = 10,
+                  thumb: int = 128, size: float = 1.6, fontsize: int = 8):
+    """Many thumbnails pasted into ONE image with a caption under each; returns the figure.
+
+    Looks like :func:`image_grid`, but one axes instead of one per image, so a catalog of 70
+    photos draws in a fraction of the time.
+    """
+    from PIL import Image
+
+    n = len(images)
+    if n == 0:
+        raise ValueError("contact_sheet: no images to show")
+    if titles is not None and len(titles) != n:
+        raise ValueError(f"contact_sheet: {n} images but {len(titles)} titles")
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    gap, caption = thumb // 16, (thumb // 5 if titles is not None else 0)
+    cell_w, cell_h = thumb + gap, thumb + gap + caption
+    sheet = Image.new("RGB", (ncols * cell_w, nrows * cell_h), "white")
+    for k, img in enumerate(images):
+        r, c = divmod(k, ncols)
+        sheet.paste(thumbnail(img, thumb), (c * cell_w + gap // 2, r * cell_h + caption + gap // 2))
+    fig, ax = plt.subplots(figsize=(size * ncols, size * nrows * cell_h / cell_w))
+    ax.imshow(sheet)
+    for k, title in enumerate(titles or []):
+        r, c = divmod(k, ncols)
+        ax.text(c * cell_w + cell_w / 2, r * cell_h + caption - 2, title, ha="center", va="bottom", fontsize=fontsize)
+    ax.set_axis_off()
+    fig.subplots_adjust(left=0, right=1, bottom=0, top=1)
     return fig
