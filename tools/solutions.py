@@ -6,8 +6,8 @@ A notebook's checked exercise has a starter cell tagged ``exercise-N``: the lear
 statement) the call to the check. ``solutions/<notebook>.md`` holds one fenced block per exercise whose info
 string is ``python exercise-N``. :func:`with_solutions` keeps every starter cell as shipped (it must print
 "… not answered yet") and inserts after it a copy whose learner's part is the solution (it must print ``✓``);
-solutions of exercises without a starter cell (open questions) run as extra cells at the end, before the
-credits. The tests execute the result (``tests/test_exercises.py``); this script writes it, executed, with HTML.
+solutions of exercises without a starter cell (open questions) run as extra cells right after the last
+solved starter (so before any tidy-up cell). The tests execute the result (``tests/test_exercises.py``); this script writes it, executed, with HTML.
 """
 from __future__ import annotations
 
@@ -71,10 +71,12 @@ def with_solutions(nb, blocks: dict[int, str]):
         _, call = split_starter(cell.source)
         cells.append(nbformat.v4.new_code_cell(blocks[n] + "\n" + call, metadata={"tags": [f"solution-{n}"]}))
         used.add(n)
-    last_code = max(i for i, c in enumerate(cells) if c.cell_type == "code" and not c.metadata.get("tags"))
+    if not used:
+        raise ValueError("no starter cell is tagged exercise-N: nothing to check")
+    after = 1 + max(i for i, c in enumerate(cells) if c.metadata.get("tags", [""])[0].startswith("solution-"))
     extra = [nbformat.v4.new_code_cell(f"# Solution of exercise {n}\n" + blocks[n], metadata={"tags": [f"solution-{n}"]})
              for n in sorted(set(blocks) - used)]
-    out.cells = cells[:last_code] + extra + cells[last_code:]
+    out.cells = cells[:after] + extra + cells[after:]
     return out
 
 

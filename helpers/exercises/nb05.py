@@ -77,12 +77,13 @@ def check_centre(centre, food_emb, cap_emb) -> str:
 
     def gap(img, cap):
         first = np.mean((cap @ img.T).argmax(axis=1) == np.arange(len(img)))
-        return np.sum(img * cap, axis=1).mean(), (img @ img.T)[off].mean(), first
+        return np.sum(img * cap, axis=1).mean(), (img @ img.T)[off].mean(), (cap @ cap.T)[off].mean(), first
 
     before = gap(np.asarray(food_emb), np.asarray(cap_emb))
     after = gap(np.asarray(centre(np.array(food_emb))), np.asarray(centre(np.array(cap_emb))))
-    return ("photo vs own caption {:.3f} -> {:.3f}, photo vs other photos {:.3f} -> {:.3f}, "
-            "captions finding their own photo {:.3f} -> {:.3f}").format(*np.ravel(list(zip(before, after))))
+    return ("photo vs own caption {:.3f} -> {:.3f}, photo vs other photos {:.3f} -> {:.3f}, caption vs other "
+            "captions {:.3f} -> {:.3f}, captions finding their own photo {:.3f} -> {:.3f}").format(
+                *np.ravel(list(zip(before, after))))
 
 
 def _dish(record) -> str:
