@@ -4,7 +4,6 @@ The slow test executes each notebook with its solutions (tools/solutions.py): ev
 print "not answered yet" in place, and its solved copy right after it a ✓ line. nbval runs the shipped notebook.
 """
 import ast
-import os
 import re
 import sys
 from pathlib import Path
@@ -17,11 +16,11 @@ from helpers.exercises import Exercise, ExerciseFailed, Wrong, as_number, attemp
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-import solutions  # noqa: E402
+import solutions
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 CHECKED = [p for p in NOTEBOOKS if any(solutions.exercise_number(c) for c in nbformat.read(p, as_version=4).cells)]
-LINE = re.compile(r"^([✓✗…]) exercise (\d+) \(.+?\): ", re.M)
+LINE = re.compile(r"^([✓✗…]) exercise (\d+) \(.+?\): ", re.MULTILINE)
 
 
 # --- the mechanism -------------------------------------------------------------------------------------------
@@ -73,7 +72,7 @@ def test_starters_are_unanswered_and_every_exercise_has_a_solution(path):
             continue
         learner, call = solutions.split_starter(cell.source)
         assert re.match(r"nb\d\d\.check_\w+\(", call), f"{path.name} exercise {n}: ends with {call!r}"
-        assert "raise NotImplementedError" in learner or re.search(r"^\w+ = \.\.\.", learner, re.M), (
+        assert "raise NotImplementedError" in learner or re.search(r"^\w+ = \.\.\.", learner, re.MULTILINE), (
             f"{path.name} exercise {n}: a starter leaves `...` or `raise NotImplementedError` to replace")
         ast.parse(blocks[n] + "\n" + call)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
-FENCE = re.compile(r"^(?P<indent>[ \t]*)```python exercise-(?P<n>\d+)[ \t]*\n(?P<body>.*?)^(?P=indent)```", re.M | re.S)
+FENCE = re.compile(r"^(?P<indent>[ \t]*)```python exercise-(?P<n>\d+)[ \t]*\n(?P<body>.*?)^(?P=indent)```", re.MULTILINE | re.DOTALL)
 TAG = re.compile(r"^exercise-(\d+)$")
 
 

@@ -33,14 +33,15 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from ..notebook import STRICT_ENV
 
-__all__ = ["exercise", "Exercise", "Result", "Wrong", "ExerciseFailed", "attempt", "as_number", "as_array"]
+__all__ = ["Exercise", "ExerciseFailed", "Result", "Wrong", "as_array", "as_number", "attempt", "exercise"]
 
 Status = Literal["right", "wrong", "unanswered"]
 MARK = {"right": "✓", "wrong": "✗", "unanswered": "…"}
@@ -86,7 +87,7 @@ def attempt(fn: Any, *args: Any, **kwargs: Any) -> Any:
         return fn(*args, **kwargs)
     except NotImplementedError:
         raise _NotAnswered from None
-    except Exception as exc:  # the learner's bug: say which, do not crash the notebook
+    except Exception as exc:  # noqa: BLE001 - the learner's bug, whatever it is: name it, do not crash the notebook
         raise Wrong(f"your function raised {type(exc).__name__}: {exc}") from None
 
 

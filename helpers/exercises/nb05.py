@@ -6,7 +6,7 @@ import numpy as np
 
 from . import Wrong, as_array, as_number, attempt, exercise
 
-__all__ = ["check_label_vectors", "check_negation", "check_centre", "check_food_accuracy"]
+__all__ = ["check_centre", "check_food_accuracy", "check_label_vectors", "check_negation"]
 
 NEGATION_QUERY, CHOCOLATE_CAKE = "a dessert without chocolate", "chocolate_cake_slice"
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from . import Wrong, as_array, as_number, attempt, exercise
 
-__all__ = ["check_embedding_cost", "check_signs", "check_index_bytes"]
+__all__ = ["check_embedding_cost", "check_index_bytes", "check_signs"]
 
 EUR_PER_GPU_HOUR = 2.0
 
