@@ -247,3 +247,144 @@ def test_nb07_index_bytes():
                         (lambda n, dim, bits: dim * bits / 8, "vectors ×")]:
         result = nb07.check_index_bytes.evaluate(wrong, dims)
         assert result.status == "wrong" and hint in result.message, result.line
+
+
+# --- notebooks 01-04 and 06: checks prepared for the rewritten notebooks (functions; no notebook needed) ------
+
+def _unit_rows(x):
+    x = np.asarray(x, dtype=np.float64)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def _assert_verdicts(check, right, wrongs, *context):
+    result = check.evaluate(right, *context)
+    assert result.ok, result.line
+    assert check.evaluate(_starter, *context).status == "unanswered"
+    for wrong, hint in wrongs:
+        result = check.evaluate(wrong, *context)
+        assert result.status == "wrong" and hint in result.message, (hint, result.line)
+
+
+def test_nb01_function_checks():
+    from helpers.exercises import nb01
+
+    emb = {"model": np.random.default_rng(0).normal(size=(5, 8))}
+
+    def mean_pairs(e):
+        s = _unit_rows(e) @ _unit_rows(e).T
+        return s[~np.eye(len(s), dtype=bool)].mean()
+
+    _assert_verdicts(nb01.check_mean_pair_similarity, mean_pairs,
+                     [(lambda e: (_unit_rows(e) @ _unit_rows(e).T).mean(), "diagonal"),
+                      (lambda e: (e @ e.T)[~np.eye(len(e), dtype=bool)].mean(), "cosine, not dot")], emb)
+
+    def top(q, corpus, k):
+        return np.argsort(-(_unit_rows(corpus) @ (q / np.linalg.norm(q))), kind="stable")[:k]
+
+    texts = [f"text {i}" for i in range(5)]
+    _assert_verdicts(nb01.check_top_matches, top,
+                     [(lambda q, c, k: np.argsort(-(c @ q), kind="stable")[:k], "cosine, not dot"),
+                      (lambda q, c, k: top(q, c, len(c))[::-1][:k], "high to low"),
+                      (lambda q, c, k: top(q, c, k)[::-1], "wrong order")], emb["model"][0], emb["model"], texts)
+
+
+def test_nb02_function_checks():
+    from helpers.exercises import nb02
+
+    rng = np.random.default_rng(1)
+    emb, is_cat = _unit_rows(rng.normal(size=(8, 6)) + 0.3), np.array([1, 1, 1, 0, 0, 0, 0, 0], dtype=bool)
+
+    def within_between(e, cat):
+        s = _unit_rows(e) @ _unit_rows(e).T
+        cc = s[np.ix_(cat, cat)]
+        return cc[~np.eye(cat.sum(), dtype=bool)].mean(), s[np.ix_(cat, ~cat)].mean()
+
+    def with_diagonal(e, cat):
+        s = _unit_rows(e) @ _unit_rows(e).T
+        return s[np.ix_(cat, cat)].mean(), s[np.ix_(cat, ~cat)].mean()
+
+    _assert_verdicts(nb02.check_within_between, within_between, [(with_diagonal, "diagonal")], {"features": emb}, is_cat)
+    _assert_verdicts(nb02.check_concept_vector, lambda e: _unit_rows(_unit_rows(e).mean(axis=0)[None])[0],
+                     [(lambda e: e.mean(axis=0), "normalise the mean"),
+                      (lambda e: _unit_rows(e[:1])[0], "average")], emb, is_cat)
+
+
+def test_nb03_function_checks():
+    from helpers.evaluation import precision_at_k
+    from helpers.exercises import nb03
+
+    rng = np.random.default_rng(2)
+    blocks = {"text": rng.normal(size=(6, 5)) + 1, "image": rng.normal(size=(6, 3))}
+    labels = ["x", "x", "y", "y", "z", "z"]
+    sims = {name: _unit_rows(b) @ _unit_rows(b).T for name, b in blocks.items()}
+
+    def with_self(sim, lab, k):
+        return np.mean([np.mean([lab[j] == lab[i] for j in np.argsort(-sim[i])[:k]]) for i in range(len(lab))])
+
+    _assert_verdicts(nb03.check_precision_at_k, precision_at_k, [(with_self, "itself")], sims, labels)
+    _assert_verdicts(nb03.check_centre_block, lambda b: _unit_rows(b - b.mean(axis=0)),
+                     [(lambda b: _unit_rows(b), "subtract the mean"), (lambda b: b.__isub__(b.mean(axis=0)), "do not change")],
+                     blocks)
+
+    def equal_mix(bl):
+        return np.concatenate([_unit_rows(b) for b in bl.values()], axis=1) / np.sqrt(len(bl))
+
+    _assert_verdicts(nb03.check_equal_mix, equal_mix,
+                     [(lambda bl: np.concatenate(list(bl.values()), axis=1), "normalise each block"),
+                      (lambda bl: equal_mix(bl) * np.sqrt(len(bl)), "square root")], blocks)
+
+
+def test_nb04_function_checks():
+    from helpers.exercises import nb04
+    from helpers.similarity import combine, validate_weights, weighted_scores
+
+    rng = np.random.default_rng(3)
+    blocks = {"text": rng.normal(size=(6, 5)), "image": rng.normal(size=(6, 3))}
+    weights = {"text": 0.7, "image": 0.3}
+
+    def linear_weights(bl, w):
+        return np.concatenate([w[k] * _unit_rows(bl[k]) for k in bl], axis=1)
+
+    _assert_verdicts(nb04.check_weighted_concat, combine, [(linear_weights, "sqrt")], blocks, weights)
+    per_block = {k: _unit_rows(b) @ _unit_rows(b)[0] for k, b in blocks.items()}
+    _assert_verdicts(nb04.check_weighted_scores, weighted_scores,
+                     [(lambda pb, w: sum(w[k] * pb[k] for k in w), "sum of the weights")], per_block, weights)
+
+    def no_validation(w):
+        total = sum(w.values()) or 1.0
+        return {k: v / total for k, v in w.items()}
+
+    _assert_verdicts(nb04.check_fractions, validate_weights,
+                     [(no_validation, "must raise ValueError"), (lambda w: dict(w), "divided by the sum")], weights)
+
+
+def test_nb06_function_checks(tmp_path):
+    import hashlib
+
+    from helpers.ann import recall_at_k
+    from helpers.duplicates import near_duplicates
+    from helpers.exercises import nb06
+
+    (tmp_path / "a.txt").write_text("same")
+    (tmp_path / "b.txt").write_text("same")
+    (tmp_path / "c.txt").write_text("other")
+
+    def content_key(p):
+        return hashlib.sha256(Path(p).read_bytes()).hexdigest()
+
+    _assert_verdicts(nb06.check_content_key, content_key,
+                     [(lambda p: hashlib.sha256(str(p).encode()).hexdigest(), "not the name"),
+                      (lambda p: hashlib.sha256(Path(p).read_bytes()[:10]).hexdigest(), "every byte"),
+                      (lambda p: hashlib.md5(Path(p).read_bytes()).hexdigest(), "SHA-256")], tmp_path)
+    assert "3 files in the folder, 2 different contents" in nb06.check_content_key.evaluate(content_key, tmp_path).message
+    vecs = _unit_rows(np.random.default_rng(4).normal(size=(10, 4)))
+
+    def all_ordered_pairs(v, t):
+        s = v @ v.T
+        return [(i, j) for i in range(len(v)) for j in range(len(v)) if i != j and s[i, j] >= t]
+
+    _assert_verdicts(nb06.check_pairs_above, lambda v, t: [(i, j) for i, j, _ in near_duplicates(v, t)],
+                     [(lambda v, t: [(i, j) for i in range(len(v)) for j in range(len(v)) if (v @ v.T)[i, j] >= t],
+                       "itself"), (all_ordered_pairs, "i < j")], vecs, 0.5)
+    exact = np.array([[0, 1, 2], [3, 4, 5]])
+    _assert_verdicts(nb06.check_recall_at_k, recall_at_k, [(lambda a, e: np.mean(a == e), "order")], exact[:, ::-1], exact)
