@@ -40,7 +40,7 @@ def _starter(*args):
 def test_a_check_prints_one_line_per_verdict(capsys, monkeypatch):
     monkeypatch.delenv("EMBEDDINGS_STRICT_CHECKS", raising=False)
     for answer, mark in [(lambda x: 2 * x, "✓"), (lambda x: x + 2, "✗"), (_starter, "…"), (..., "…"),
-                         (lambda x: 1 / 0, "✗"), (lambda x: "forty-two", "✗"), (42, "✗")]:
+                         (lambda x: 1 / 0, "✗"), (lambda x: "forty-two", "✗"), (lambda x: "42", "✗"), (42, "✗")]:
         assert _double_check(answer) is None   # nothing shown under the line
         lines = capsys.readouterr().out.splitlines()
         assert len(lines) == 1 and lines[0].startswith(f"{mark} exercise 9 (double): "), lines
@@ -282,7 +282,7 @@ def test_nb01_function_checks():
         return np.argsort(-(_unit_rows(corpus) @ (q / np.linalg.norm(q))), kind="stable")[:k]
 
     texts = [f"text {i}" for i in range(5)]
-    _assert_verdicts(nb01.check_top_matches, top,
+    _assert_verdicts(nb01.check_nearest, top,
                      [(lambda q, c, k: np.argsort(-(c @ q), kind="stable")[:k], "cosine, not dot"),
                       (lambda q, c, k: top(q, c, len(c))[::-1][:k], "high to low"),
                       (lambda q, c, k: top(q, c, k)[::-1], "wrong order")], emb["model"][0], emb["model"], texts)
@@ -388,3 +388,29 @@ def test_nb06_function_checks(tmp_path):
                        "itself"), (all_ordered_pairs, "i < j")], vecs, 0.5)
     exact = np.array([[0, 1, 2], [3, 4, 5]])
     _assert_verdicts(nb06.check_recall_at_k, recall_at_k, [(lambda a, e: np.mean(a == e), "order")], exact[:, ::-1], exact)
+
+
+@pytest.mark.slow
+def test_nb01_and_nb02_numbers_from_a_model(photos):
+    from PIL import Image, ImageOps
+
+    from helpers.exercises import nb01, nb02
+    from helpers.models import load_image_encoder, load_text_encoder
+
+    text = load_text_encoder()
+    sentence, negated = "The cat is sleeping on the sofa.", "The cat is not sleeping on the sofa."
+    a, b = _unit_rows(text.encode([sentence, negated]))
+    cos = float(a @ b)
+    check = nb01.check_negation_similarity
+    assert check.evaluate(cos, text, sentence, negated).ok
+    assert "distance" in check.evaluate(1 - cos, text, sentence, negated).message
+    assert "percentage" in check.evaluate(100 * cos, text, sentence, negated).message
+    assert check.evaluate(..., text, sentence, negated).status == "unanswered"
+
+    image = load_image_encoder()
+    photo = Image.open(photos[1][0]).convert("RGB")
+    a, b = _unit_rows(image.encode([photo, ImageOps.mirror(photo)], progress=False))
+    cos = float(a @ b)
+    assert nb02.check_mirror_similarity.evaluate(cos, image, photo).ok
+    assert "distance" in nb02.check_mirror_similarity.evaluate(1 - cos, image, photo).message
+    assert nb02.check_mirror_similarity.evaluate(cos - 0.05, image, photo).status == "wrong"

@@ -95,7 +95,7 @@ def as_number(answer: Any, what: str) -> float:
     """The answer as a float, or a hint that says what kind of value was expected."""
     if answer is Ellipsis:
         raise _NotAnswered
-    if isinstance(answer, (bool, np.bool_)) or not np.isscalar(answer) and np.ndim(answer) != 0:
+    if isinstance(answer, (bool, np.bool_, str, bytes)) or (not np.isscalar(answer) and np.ndim(answer) != 0):
         raise Wrong(f"expected one number ({what}), got {type(answer).__name__}")
     try:
         value = float(answer)

@@ -6,7 +6,7 @@ import numpy as np
 
 from . import Wrong, as_array, as_number, attempt, exercise
 
-__all__ = ["check_mean_pair_similarity", "check_negation_similarity", "check_top_matches"]
+__all__ = ["check_mean_pair_similarity", "check_nearest", "check_negation_similarity"]
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -45,12 +45,12 @@ def check_mean_pair_similarity(mean_pair_similarity, embeddings: dict[str, np.nd
 
 
 @exercise(4, "top matches by hand")
-def check_top_matches(top_matches, query_vec, corpus_emb, texts) -> str:
-    """``top_matches(query, corpus, k)``: the indices of the ``k`` rows of ``corpus`` most similar to ``query``."""
+def check_nearest(nearest, query_vec, corpus_emb, texts) -> str:
+    """``nearest(query, corpus, k)``: the indices of the ``k`` rows of ``corpus`` most similar to ``query``."""
     rng = np.random.default_rng(4)
     corpus, query = rng.normal(size=(12, 5)) * rng.uniform(0.2, 3, size=(12, 1)), rng.normal(size=5)
     want = np.argsort(-(_unit(corpus) @ _unit(query)), kind="stable")[:3]
-    got = as_array(attempt(top_matches, query.copy(), corpus.copy(), 3), (3,), "k indices, best first")
+    got = as_array(attempt(nearest, query.copy(), corpus.copy(), 3), (3,), "k indices, best first")
     if np.array_equal(got, np.argsort(-(corpus @ query), kind="stable")[:3]) and not np.array_equal(got, want):
         raise Wrong("cosine, not dot product: a long vector must not win by its length")
     if np.array_equal(got, np.argsort(_unit(corpus) @ _unit(query), kind="stable")[:3]):
@@ -58,4 +58,4 @@ def check_top_matches(top_matches, query_vec, corpus_emb, texts) -> str:
     if not np.array_equal(got, want):
         raise Wrong("k indices of the rows, the most similar first" if set(got) != set(want) else
                     "the right rows, in the wrong order: the most similar first")
-    return ", ".join(repr(texts[int(i)]) for i in top_matches(query_vec, corpus_emb, 3))
+    return ", ".join(repr(texts[int(i)]) for i in nearest(query_vec, corpus_emb, 3))

@@ -23,7 +23,8 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 @exercise(1, "prompt ensembling")
 def check_label_vectors(label_vectors, model, pet_emb, truth, templates) -> str:
     """``label_vectors(model, labels, templates)``: one unit vector per label, the mean over the templates."""
-    labels, unseen = ["pizza", "espresso", "corgi"], ["{}", "a close-up photo of a {}.", "a {} on a table."]
+    labels = ["pizza", "espresso", "corgi", "tabby cat"]   # not as many labels as templates: shapes tell them apart
+    unseen = ["{}", "a close-up photo of a {}.", "a {} on a table."]
     per_label = [model.encode_text([t.format(label) for t in unseen]) for label in labels]
     out = as_array(attempt(label_vectors, model, labels, unseen), (len(labels), model.dim),
                    "one row per label, one column per dimension")
