@@ -116,6 +116,7 @@ class RayEngine:
         self.pool_size = 0
         #: the last run: photos embedded, and seconds the workers spent on them (decode + models)
         self.done, self.busy_s = 0, 0.0
+        self._owns = False  # whether start() started the Ray that stop() shuts down
 
     def _start(self) -> bool:
         """Start or join Ray; True if this call started it (and so must shut it down)."""
@@ -152,6 +153,22 @@ class RayEngine:
                 self._fail(exc)
         self.startup_s = time.perf_counter() - t
         return True
+
+    def start(self) -> None:
+        """Start (or join) Ray now, to run Ray code of your own beside the engine; :meth:`stop` ends it.
+
+        While it runs, ``index(folder, engine=self)`` uses this Ray and leaves it running.
+        """
+        self._owns = self._start() or self._owns
+
+    def stop(self) -> None:
+        """Shut down the Ray that :meth:`start` started (a joined cluster keeps running; we only disconnect)."""
+        import ray
+
+        if self._owns:
+            with _quiet():
+                ray.shutdown()
+        self._owns = False
 
     def _fail(self, exc: Exception):
         """Ray could not start or be joined: a CollectionError that says what to do."""
