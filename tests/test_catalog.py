@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from helpers import catalog as C
+from helpers import colours
 from helpers import evaluation as E
 from helpers import retrieval as R
 from helpers import data
@@ -196,7 +197,7 @@ def test_dominant_colours_recover_a_synthetic_palette():
 def test_swatch_is_deterministic_and_proportional(cat):
     it = C.item("seafood_paella", cat)
     a = np.asarray(C.colour_swatch(it))
-    C._dominant_colours_cached.cache_clear()  # recompute from the photo, not the cache
+    colours._colours_of_file.cache_clear()  # recompute from the photo, not the cache
     b = np.asarray(C.colour_swatch(it))
     assert a.shape == (224, 224, 3) and a.dtype == np.uint8
     assert np.array_equal(a, b)
