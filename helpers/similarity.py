@@ -103,7 +103,8 @@ def top_k(
     return order.astype(np.int64), s[order].astype(np.float32)
 
 
-def validate_weights(weights: Mapping[str, float], known: list[str] | tuple[str, ...] | None = None) -> dict[str, float]:
+def validate_weights(weights: Mapping[str, float],
+                     known: list[str] | tuple[str, ...] | None = None) -> dict[str, float]:
     """Check modality weights and return them as normalised fractions (sum 1).
 
     Raises ``KeyError`` for a modality not in ``known`` and ``ValueError`` for a

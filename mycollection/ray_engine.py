@@ -6,9 +6,9 @@
 Both engines implement :mod:`mycollection.engine`'s interface, ``embed_photos(job)``. The default,
 :class:`~mycollection.engine.LocalEngine`, decodes and embeds in this process. This one builds a Ray
 dataset of ``(key, path)`` rows and runs ``map_batches(PhotoEmbedder, compute=ActorPoolStrategy(size=n))``:
-each worker is an *actor* that loads the models once in its constructor and then embeds batch after batch. The driver (this
-process) collects the vectors as they arrive, with a progress bar, and saves checkpoints like the
-default engine, so everything else (cache, manifest, report) is shared.
+each worker is an *actor* that loads the models once in its constructor and then embeds batch after batch.
+The driver (this process) collects the vectors as they arrive, with a progress bar, and saves checkpoints
+like the default engine, so everything else (cache, manifest, report) is shared.
 
 On a cluster, start Ray on each machine first (``ray start --head`` on one, ``ray start
 --address=HEAD:6379`` on the others); the folder and the repository must be at the same path on every

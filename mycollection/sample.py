@@ -12,8 +12,9 @@ import shutil
 from pathlib import Path
 
 from helpers import data
-from helpers.images import load_image
 from helpers.duplicates import COPIES
+from helpers.images import load_image
+
 from .files import check_folder
 from .store import index_dir
 

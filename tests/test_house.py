@@ -146,7 +146,8 @@ def test_the_checks_see_what_they_check():
     assert "mycollection.engine" in edges["mycollection.ray_engine"]
     assert "helpers.images" in edges["mycollection.engine"]
     index, images = ROOT / "mycollection" / "index.py", ROOT / "helpers" / "models" / "images.py"
-    assert _private_imports(index, "def f():\n    from .search import _rank\n") == ["line 2: from mycollection.search import _rank"]
+    assert _private_imports(index, "def f():\n    from .search import _rank\n") == [
+        "line 2: from mycollection.search import _rank"]
     assert _private_imports(index, "from helpers.models._common import decode_workers\n") == [
         "line 1: helpers.models._common is private to helpers.models"]
     assert _private_imports(images, "from ._common import decode_pool\n") == []  # its own package's module

@@ -9,7 +9,12 @@ import numpy as np
 import torch
 
 from ..availability import (
-    IMAGENET_BRIDGE, TINY_RANDOM_CLIP, ModelUnavailableError, get_preset, hf_load, packaged_minilm_path,
+    IMAGENET_BRIDGE,
+    TINY_RANDOM_CLIP,
+    ModelUnavailableError,
+    get_preset,
+    hf_load,
+    packaged_minilm_path,
 )
 from ..images import ImageInput, load_image
 from ._common import check_batch_size, check_image_items, check_texts, get_device, l2_rows, prefetch, progress_bar

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import psutil
 import pytest
-
 from _collection_fixtures import CATS, DOG, fetch, make_folder
+
 from helpers import data
 from helpers.availability import IMAGENET_BRIDGE, get_preset
 from mycollection import CollectionError, index, search_notes, search_photos, vectordb
