@@ -98,6 +98,12 @@ def _private_imports(path: Path, source: str | None = None) -> list[str]:
     return bad
 
 
+def test_helpers_has_no_command_line():
+    """Commands live in mycollection (``python -m mycollection``) and tools/, not in the lessons' library."""
+    mains = [_name(p) for p in HELPERS if p.name == "__main__.py" or '__name__ == "__main__"' in p.read_text()]
+    assert not mains, f"{mains}: move the command to tools/ or mycollection"
+
+
 @pytest.mark.parametrize("path", MODULES, ids=_name)
 def test_no_module_imports_another_modules_private_names(path):
     """``from x import _name`` and ``import x._private`` reach into another module's insides.
