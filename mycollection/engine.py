@@ -90,13 +90,12 @@ class LocalEngine:
     """Embed in this process: decode in threads (one batch ahead), embed batch after batch."""
 
     def embed_photos(self, job: PhotoJob) -> dict[str, str]:
-        from tqdm.auto import tqdm
-
-        from helpers.models import decode_workers  # here, not at import: torch stays unloaded on a re-index
-
         keys = list(job.paths)
         if not keys:
-            return {}
+            return {}  # before any import below: a re-index with nothing new never loads torch
+        from tqdm.auto import tqdm
+
+        from helpers.models import decode_workers
         size = job.encoders.photo_size()
         chunks = [keys[s : s + job.batch_size] for s in range(0, len(keys), job.batch_size)]
         failed: dict[str, str] = {}
