@@ -207,14 +207,10 @@ class RayEngine:
         try:
             self.done, self.busy_s = 0, 0.0
             for batch in batches:
-                keys = [str(k) for k in batch["key"]]
-                errors = {k: str(e) for k, e in zip(keys, batch["error"]) if e}
-                failed.update(errors)
-                ok = [i for i, k in enumerate(keys) if k not in errors]
-                job.store([keys[i] for i in ok], {name: np.asarray(batch[name])[ok] for name in job.space_names})
-                self.done += len(keys)
+                failed.update(self._collect(batch, job))
+                self.done += len(batch["key"])
                 self.busy_s += float(np.sum(batch["seconds"]))
-                bar.update(len(keys))
+                bar.update(len(batch["key"]))
                 job.checkpoint.maybe_save()
         except ray.exceptions.RayError as exc:
             raise CollectionError(f"a Ray worker failed while embedding photos: {_cause(exc)}") from None
@@ -223,6 +219,16 @@ class RayEngine:
             bar.close()
         job.encoders.loaded += [f"{s.model} (in each of {self.pool_size} Ray workers)" for s, _ in job.targets]
         return failed
+
+
+    @staticmethod
+    def _collect(batch: dict, job: PhotoJob) -> dict[str, str]:
+        """Store one batch's vectors; ``{key: why}`` for its photos that failed."""
+        keys = [str(k) for k in batch["key"]]
+        errors = {k: str(e) for k, e in zip(keys, batch["error"]) if e}
+        ok = [i for i, k in enumerate(keys) if k not in errors]
+        job.store([keys[i] for i in ok], {name: np.asarray(batch[name])[ok] for name in job.space_names})
+        return errors
 
 
 def _children() -> set[int]:
