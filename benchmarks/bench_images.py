@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from _common import peak_rss_mb, run_isolated  # noqa: E402
+
 _MIRROR = ROOT.parent / "shared" / "data" / "images"
 if _MIRROR.is_dir():
     os.environ.setdefault("EMBEDDINGS_IMAGE_MIRROR", str(_MIRROR))
@@ -39,8 +40,8 @@ def run_one(model: str, n: int, repeats: int, batch_size: int) -> dict:
     import torch
 
     from helpers import data
-    from helpers.models.images import build_efficientnet_lite0, build_resnet18
     from helpers.images import load_image
+    from helpers.models.images import build_efficientnet_lite0, build_resnet18
 
     photos = data.fetch_all(progress=False)
     paths = (photos * (n // len(photos) + 1))[:n]

@@ -29,7 +29,6 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("EMBEDDINGS_MODELS", "offline")
 
 import numpy as np  # noqa: E402
-
 from _common import peak_rss_mb  # noqa: E402
 
 

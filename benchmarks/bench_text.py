@@ -116,8 +116,10 @@ def main() -> None:
     rows = [run_isolated(__file__, model, n, rep, args.batch_size)
             for model, n, rep in [("minilm", args.n, args.repeats),
                                   ("distilbert-random", args.n // 2, max(3, args.repeats // 2))]]
-    print(f"text encode benchmark: batch size {args.batch_size}, medians over repeats, {rows[0]['threads']} torch threads")
-    hdr = f"{'model':32s} {'n':>5s} {'tok/txt':>7s} {'load s':>7s} {'encode/s':>9s} {'raw/s':>8s} {'naive/s':>8s} {'enc/raw':>7s} {'enc/naive':>9s} {'peak MB':>8s}"
+    print(f"text encode benchmark: batch size {args.batch_size}, medians over repeats, "
+          f"{rows[0]['threads']} torch threads")
+    hdr = (f"{'model':32s} {'n':>5s} {'tok/txt':>7s} {'load s':>7s} {'encode/s':>9s} {'raw/s':>8s} {'naive/s':>8s} "
+           f"{'enc/raw':>7s} {'enc/naive':>9s} {'peak MB':>8s}")
     print(hdr)
     for r in rows:
         print(f"{r['model']:32s} {r['n']:5d} {r['tokens_mean']:7.1f} {r['load_s']:7.2f} {r['encode_per_s']:9.1f} "

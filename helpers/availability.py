@@ -19,7 +19,7 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 __all__ = [
@@ -136,7 +136,7 @@ def _with_reason(name: str, reason: str) -> Preset:
     return Preset(p.name, p.text, p.image, p.clip, reason)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _resolve(requested: str) -> Preset:
     if requested == "auto":
         return _choose_auto()

@@ -1,4 +1,4 @@
-"""The product catalogs of notebooks 03-04: items, their text, photo and colour (data only).
+"""The product catalogs of notebooks 03-04: items, their text attributes and photo (data only).
 
 Two catalogs, each a CSV in ``data/`` with one row per product on a photo of the image
 registry (:mod:`helpers.data`), loaded by name with :func:`load_catalog`:
@@ -11,25 +11,31 @@ registry (:mod:`helpers.data`), loaded by name with :func:`load_catalog`:
 
 Every item has a ``category`` (used only to *evaluate* similarity, never as a feature)
 and five text attributes. Its colour is derived, not typed: the dominant colours of the
-photo (k-means), drawn as a swatch image.
+photo (:mod:`helpers.colours`). An item is ``os.PathLike`` (its photo's path), so it can be
+given wherever a photo can.
 
-Three embedding blocks per item, one per modality (:data:`MODALITIES`)::
+Three embedding blocks per item, one per modality (:data:`MODALITIES`), computed by
+:func:`helpers.blocks.embed_catalog`::
 
     text   = text encoder(name + the five attributes)
     photo  = image encoder(product photo)
     colour = image encoder(colour swatch of the photo)
+
+``dominant_colours``, ``colour_swatch`` and ``embed_catalog`` are also importable from here, where
+notebooks 03-04 use them.
 """
 from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
+from .blocks import embed_catalog
+from .colours import colour_swatch, dominant_colours
 from .data import DATA_DIR, ImageRecord, record
 
 __all__ = [
@@ -104,6 +110,10 @@ class Item:
         """Local, hash-verified path of the photo (fetched on first use)."""
         return self.record.path
 
+    def __fspath__(self) -> str:
+        """The photo's local path: an item can be given wherever a photo can (encoders, plots, colours)."""
+        return str(self.path)
+
     @property
     def attributes(self) -> dict[str, str]:
         return dict(zip(self.attribute_names, self.attribute_values))
@@ -114,6 +124,16 @@ class Item:
         if self.department:
             row["department"] = self.department
         return {**row, **self.attributes, "image": self.image}
+
+    def text_feature(self, attributes: Sequence[str] | None = None, with_name: bool = True) -> str:
+        """The name and the chosen attributes (default: all five), joined as sentences."""
+        attributes = self.attribute_names if attributes is None else attributes
+        unknown = [a for a in attributes if a not in self.attribute_names]
+        if unknown:
+            raise KeyError(f"unknown attribute(s) {', '.join(unknown)} for item {self.id!r}; "
+                           f"known: {', '.join(self.attribute_names)}")
+        parts = ([self.name] if with_name else []) + [getattr(self, a) for a in attributes]
+        return ". ".join(p.rstrip(". ") for p in parts) + "."
 
 
 def _schema_for(header: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -154,7 +174,7 @@ def _validate_rows(rows: list[dict], path: Path, extra: tuple[str, ...], attrs: 
     return items
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(path: Path, schema: str | None) -> tuple[Item, ...]:
     with open(path, newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
@@ -204,114 +224,8 @@ def item_index(key: str | int, catalog: Sequence[Item]) -> int:
 
 
 def text_feature(it: Item, attributes: Sequence[str] | None = None, with_name: bool = True) -> str:
-    """One string per item: the name and the chosen attributes (default: all five), joined as sentences."""
-    attributes = it.attribute_names if attributes is None else attributes
-    unknown = [a for a in attributes if a not in it.attribute_names]
-    if unknown:
-        raise KeyError(f"unknown attribute(s) {', '.join(unknown)} for item {it.id!r}; "
-                       f"known: {', '.join(it.attribute_names)}")
-    parts = ([it.name] if with_name else []) + [getattr(it, a) for a in attributes]
-    return ". ".join(p.rstrip(". ") for p in parts) + "."
-
-
-# --------------------------------------------------------------------------- colour
-
-
-def _image_of(x: Item | str | Path | Image.Image) -> Image.Image:
-    from .images import load_image
-
-    if isinstance(x, Item):
-        x = x.path
-    return load_image(x, target_size=128)
-
-
-@lru_cache(maxsize=256)
-def _dominant_colours_cached(path: str, k: int, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    return _kmeans_colours(_image_of(Path(path)), k, size, seed)
-
-
-def _kmeans_colours(img: Image.Image, k: int, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.cluster import KMeans
-
-    small = img.copy()
-    small.thumbnail((size, size), Image.Resampling.BILINEAR)  # keeps the aspect ratio, so the whole photo counts
-    pixels = np.asarray(small, dtype=np.float64).reshape(-1, 3)
-    km = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(pixels)
-    shares = np.bincount(km.labels_, minlength=k) / len(pixels)
-    colours = np.clip(np.rint(km.cluster_centers_), 0, 255).astype(np.uint8)
-    # largest cluster first; ties broken by the colour itself, so the order never depends on k-means' labels
-    order = sorted(range(k), key=lambda i: (-shares[i], tuple(colours[i])))
-    return colours[order], shares[order]
-
-
-def dominant_colours(
-    x: Item | str | Path | Image.Image, k: int = 5, size: int = 64, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` dominant colours of a photo and the share of pixels each one covers.
-
-    The photo is shrunk to at most ``size`` x ``size`` pixels (the colours
-    barely change, k-means gets ~60x faster), then its RGB pixels are
-    clustered with scikit-learn's :class:`~sklearn.cluster.KMeans`
-    (``random_state=seed``, ``n_init=4``, so runs repeat). Returns
-    ``(colours, shares)``: ``(k, 3)`` uint8 and ``(k,)`` floats summing to 1,
-    largest share first.
-    """
-    if k < 1:
-        raise ValueError(f"k must be >= 1, got {k}")
-    if isinstance(x, Image.Image):
-        return _kmeans_colours(_image_of(x), k, size, seed)
-    path = x.path if isinstance(x, Item) else Path(x)
-    return _dominant_colours_cached(str(path), k, size, seed)
-
-
-def colour_swatch(x: Item | str | Path | Image.Image, k: int = 5, size: int = 224, seed: int = 0) -> Image.Image:
-    """A ``size`` x ``size`` RGB image of vertical colour bands, one per dominant colour.
-
-    Each band's width is proportional to its cluster's share of the photo, largest
-    first (the same item always gives the same pixels).
-    """
-    colours, shares = dominant_colours(x, k=k, seed=seed)
-    edges = np.rint(np.concatenate([[0.0], np.cumsum(shares)]) * size).astype(int)
-    edges[-1] = size
-    arr = np.empty((size, size, 3), dtype=np.uint8)
-    for c, lo, hi in zip(colours, edges[:-1], edges[1:]):
-        arr[:, lo:hi] = c
-    return Image.fromarray(arr, mode="RGB")
-
-
-# --------------------------------------------------------------------------- embeddings
-
-_EMBED_CACHE: dict[tuple, dict[str, np.ndarray]] = {}
-
-
-def embed_catalog(
-    catalog: Sequence[Item] | None = None,
-    text_encoder=None,
-    image_encoder=None,
-    attributes: Sequence[str] | None = None,
-    progress: bool = False,
-) -> dict[str, np.ndarray]:
-    """Per-modality embedding blocks of the catalog: ``{"text", "photo", "colour"}``.
-
-    Each block is a float32 ``(n_items, d)`` array with unit-norm rows; the
-    dimensions differ (text and image encoders have their own sizes). Encoders
-    default to the active preset's; ``attributes`` (default: each item's five) chooses what the
-    text feature holds. Results are cached per catalog, encoders and attributes.
-    """
-    from .models import load_image_encoder, load_text_encoder
-
-    catalog = load_catalog() if catalog is None else list(catalog)
-    text_encoder = text_encoder or load_text_encoder()
-    image_encoder = image_encoder or load_image_encoder()
-    key = (tuple(catalog), text_encoder.name, image_encoder.name, None if attributes is None else tuple(attributes))
-    if key not in _EMBED_CACHE:
-        texts = [text_feature(it, attributes) for it in catalog]
-        _EMBED_CACHE[key] = {
-            "text": text_encoder.encode(texts, progress=progress),
-            "photo": image_encoder.encode([it.path for it in catalog], progress=progress),
-            "colour": image_encoder.encode([colour_swatch(it) for it in catalog], progress=progress),
-        }
-    return {name: block.copy() for name, block in _EMBED_CACHE[key].items()}
+    """One string per item: its name and the chosen attributes (default: all five), joined as sentences."""
+    return it.text_feature(attributes, with_name)
 
 
 # --------------------------------------------------------------------------- a judged answer key

@@ -8,22 +8,22 @@ file behind). When ``EMBEDDINGS_IMAGE_MIRROR`` names a folder that already
 holds the files (a USB stick at a workshop, or ``../shared/data/images`` in CI),
 they are copied from there instead, with the same hash check.
 
-Command line::
-
-    python -m helpers.data fetch      # download every registered photo
-    python -m helpers.data credits    # rewrite data/CREDITS.md from the registry
+The registry and the other files the lessons read (catalogs, corpus, sample notes) live in the
+repository's ``data/`` folder; an installed package (``pip install .``, no repository) carries the
+same files as ``helpers/datafiles`` (see ``pyproject.toml``), and :data:`DATA_DIR` is whichever exists.
+``python tools/prepare_workshop.py`` fetches every photo; ``python tools/write_credits.py`` rewrites
+``data/CREDITS.md``.
 """
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 import shutil
-import sys
-import tempfile
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
+
+from .files import atomic_write, sha256_of
 
 __all__ = [
     "ImageRecord",
@@ -42,14 +42,13 @@ __all__ = [
     "load_corpus",
 ]
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DATA_DIR = REPO_ROOT / "data"
+_REPO_DATA = Path(__file__).resolve().parents[1] / "data"  # a clone (or an editable install)
+_PACKAGED_DATA = Path(__file__).resolve().parent / "datafiles"  # an installed wheel: the same files
+#: The folder of the registry, catalogs, corpus and notes: the repository's ``data/`` in a clone, the
+#: package's own copy (``helpers/datafiles``) in a non-editable install.
+DATA_DIR = _REPO_DATA if (_REPO_DATA / "images.csv").is_file() else _PACKAGED_DATA
 REGISTRY_CSV = DATA_DIR / "images.csv"
 CREDITS_MD = DATA_DIR / "CREDITS.md"
-
-
-#: Every photo fetched in this process, in first-use order (the notebook's credits cell lists them).
-_FETCHED: dict[str, "ImageRecord"] = {}
 
 
 class PhotoUnavailableError(FileNotFoundError):
@@ -83,7 +82,11 @@ class ImageRecord:
         return fetch(self)
 
 
-@lru_cache(maxsize=None)
+#: Every photo fetched in this process, in first-use order (the notebook's credits cell lists them).
+_FETCHED: dict[str, ImageRecord] = {}
+
+
+@cache
 def registry(path: Path = REGISTRY_CSV) -> tuple[ImageRecord, ...]:
     """All records of the registry, in file order."""
     with open(path, newline="", encoding="utf-8") as f:
@@ -117,8 +120,11 @@ def cache_base() -> Path:
     """The one cache folder: ``$EMBEDDINGS_CACHE_DIR`` (``~`` expanded), default ``data/cache`` (git-ignored).
 
     It holds the fetched photos (``images/``) and the collection indexes (``collections/``, notebook 6).
+    An installed package has no ``data/`` folder of its own to write to: its default is
+    ``~/.cache/embeddings-hands-on``.
     """
-    return Path(os.environ.get("EMBEDDINGS_CACHE_DIR") or DATA_DIR / "cache").expanduser()
+    default = DATA_DIR / "cache" if DATA_DIR == _REPO_DATA else Path.home() / ".cache" / "embeddings-hands-on"
+    return Path(os.environ.get("EMBEDDINGS_CACHE_DIR") or default).expanduser()
 
 
 def cache_dir() -> Path:
@@ -126,31 +132,22 @@ def cache_dir() -> Path:
     return cache_base() / "images"
 
 
-def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _copy_verified(src: Path, dest: Path, expected: str, what: str) -> None:
-    """Copy ``src`` to ``dest`` through a temporary file; only a verified file is ever visible."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".partial-", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
+    """Copy ``src`` to ``dest`` (write-then-replace); a copy whose hash differs never becomes visible."""
+
+    def copy(out) -> None:
+        with open(src, "rb") as inp:
             shutil.copyfileobj(inp, out)
-        actual = sha256_of(Path(tmp))
+
+    def check(tmp: Path) -> None:
+        actual = sha256_of(tmp)
         if actual != expected:
             raise ValueError(
                 f"{what}: SHA-256 mismatch for mirror copy {src} (expected {expected}, got {actual}); "
                 "the file was not used. Replace it with the original or remove EMBEDDINGS_IMAGE_MIRROR."
             )
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+
+    atomic_write(dest, copy, verify=check)
 
 
 def fetch(rec: ImageRecord | str, progress: bool = True) -> Path:
@@ -220,7 +217,7 @@ def credits_markdown() -> str:
     lines = [
         "# Image credits",
         "",
-        "Generated from `data/images.csv` by `python -m helpers.data credits`; do not edit by hand.",
+        "Generated from `data/images.csv` by `python tools/write_credits.py`; do not edit by hand.",
         "The photos are not stored in this repository: `helpers.data` downloads each one from the",
         "pinned URL below and checks its SHA-256.",
         "",
@@ -232,20 +229,3 @@ def credits_markdown() -> str:
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 
-
-def main(argv: list[str]) -> int:
-    cmd = argv[0] if argv else "help"
-    if cmd == "credits":
-        CREDITS_MD.write_text(credits_markdown(), encoding="utf-8")
-        print(f"wrote {CREDITS_MD}")
-    elif cmd == "fetch":
-        paths = fetch_all()
-        print(f"{len(paths)} photos verified in {cache_dir()}")
-    else:
-        print(__doc__)
-        return 0 if cmd == "help" else 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

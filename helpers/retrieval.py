@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from .catalog import Item, item_index
-from .similarity import normalize, top_k, validate_weights
+from .similarity import contributions, normalize, top_k
 
 __all__ = ["normalize_blocks", "per_modality_scores", "rank", "search", "rankings_table"]
 
@@ -26,7 +26,8 @@ def normalize_blocks(blocks: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {name: normalize(block, name) for name, block in blocks.items()}
 
 
-def per_modality_scores(blocks: Mapping[str, np.ndarray], query: int, normalized: bool = False) -> dict[str, np.ndarray]:
+def per_modality_scores(blocks: Mapping[str, np.ndarray], query: int,
+                        normalized: bool = False) -> dict[str, np.ndarray]:
     """Cosine similarity of item ``query`` to every item, one score vector per modality.
 
     Pass ``normalized=True`` when the blocks already have unit-norm rows (saves a copy).
@@ -43,10 +44,8 @@ def rank(
     ``contributions[m][j]`` is how much modality ``m`` added to the score of
     ``indices[j]``; they add up to ``scores``.
     """
-    fractions = validate_weights(weights, known=list(per))  # once: the sum and the shares below both use it
-    parts = {m: f * np.asarray(per[m], dtype=np.float32) for m, f in fractions.items()}
-    total = sum(parts[m] for m, f in fractions.items() if f > 0)
-    idx, scores = top_k(total, k, exclude=exclude)
+    parts = contributions(per, weights)  # once: the sum and the shares below both use them
+    idx, scores = top_k(sum(parts.values()), k, exclude=exclude)
     return idx, scores, {m: v[idx] for m, v in parts.items()}
 
 

@@ -103,7 +103,8 @@ def top_k(
     return order.astype(np.int64), s[order].astype(np.float32)
 
 
-def validate_weights(weights: Mapping[str, float], known: list[str] | tuple[str, ...] | None = None) -> dict[str, float]:
+def validate_weights(weights: Mapping[str, float],
+                     known: list[str] | tuple[str, ...] | None = None) -> dict[str, float]:
     """Check modality weights and return them as normalised fractions (sum 1).
 
     Raises ``KeyError`` for a modality not in ``known`` and ``ValueError`` for a
@@ -154,28 +155,25 @@ def combine(blocks: Mapping[str, np.ndarray], weights: Mapping[str, float]) -> n
     return np.concatenate(parts, axis=1).astype(np.float32, copy=False)
 
 
-def weighted_scores(per_block: Mapping[str, np.ndarray], weights: Mapping[str, float]) -> np.ndarray:
-    """Weighted average of per-modality similarity scores (query-time weights).
-
-    ``per_block[name]`` holds one modality's cosine scores (any shape, all the
-    same). This is what a search with weights chosen at query time computes:
-    one score per modality, then a cheap weighted sum.
-    """
-    fractions = validate_weights(weights, known=list(per_block))
-    total = None
-    for name, frac in fractions.items():
-        if frac == 0:
-            continue
-        part = frac * np.asarray(per_block[name], dtype=np.float32)
-        total = part if total is None else total + part
-    return total
-
-
 def contributions(per_block: Mapping[str, np.ndarray], weights: Mapping[str, float]) -> dict[str, np.ndarray]:
-    """Each modality's share of the combined score: ``w_m / sum(w) * cos_m``.
+    """Each modality's share of the combined score: ``w_m / sum(w) * cos_m`` (zeros for a weight of 0).
 
     The values add up to :func:`weighted_scores`; plot them as stacked bars to
     answer "why is this item similar?".
     """
     fractions = validate_weights(weights, known=list(per_block))
-    return {name: frac * np.asarray(per_block[name], dtype=np.float32) for name, frac in fractions.items()}
+    out = {}
+    for name, frac in fractions.items():
+        scores = np.asarray(per_block[name], dtype=np.float32)
+        out[name] = frac * scores if frac > 0 else np.zeros_like(scores)  # a weight of 0 ignores even NaN scores
+    return out
+
+
+def weighted_scores(per_block: Mapping[str, np.ndarray], weights: Mapping[str, float]) -> np.ndarray:
+    """Weighted average of per-modality similarity scores (query-time weights).
+
+    ``per_block[name]`` holds one modality's cosine scores (any shape, all the
+    same). This is what a search with weights chosen at query time computes:
+    one score per modality, then a cheap weighted sum (of the :func:`contributions`).
+    """
+    return sum(contributions(per_block, weights).values())

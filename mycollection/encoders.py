@@ -77,21 +77,17 @@ class Encoders:
         """Embed decoded photos (PIL images) into the photo spaces ``names``: unit-norm float32 rows.
 
         When the CLIP is the offline ImageNet-label bridge built on this very image encoder, both
-        spaces come from ONE forward pass: the features are the ``image`` vectors, and the bridge
-        maps their class probabilities into its space (what its ``encode_images`` would recompute).
+        spaces come from ONE forward pass: the image encoder's features are the ``image`` vectors,
+        and the bridge maps the same features into its space (:meth:`LabelBridge.embed_features`).
         """
+        from helpers.models import LabelBridge
+
         n = max(1, len(images))
         clip = self.clip if "clip-image" in names else None
-        shares_forward = hasattr(clip, "embed_probabilities") and getattr(clip, "image_encoder", None) is self.image
-        if clip is not None and shares_forward:
-            import torch
-
+        if isinstance(clip, LabelBridge) and clip.image_encoder is self.image:
             feats = self.image.features(images, batch_size=n, progress=False)
-            with torch.inference_mode():
-                logits = self.image.head(torch.from_numpy(feats).to(self.image.device))
-            probs = logits.softmax(dim=-1).float().cpu().numpy()
-            unit = feats / np.maximum(np.linalg.norm(feats, axis=1, keepdims=True), 1e-12)
-            out = {"image": unit.astype(np.float32), "clip-image": clip.embed_probabilities(probs)}
+            unit = feats / np.maximum(np.linalg.norm(feats, axis=1, keepdims=True), 1e-12)  # as image.encode does
+            out = {"image": unit.astype(np.float32), "clip-image": clip.embed_features(feats)}
             return {k: v for k, v in out.items() if k in names}
         out = {}
         if "image" in names:
@@ -101,9 +97,14 @@ class Encoders:
         return out
 
     def query(self, space: str, text: str) -> np.ndarray:
-        """A text query's vector in ``space`` (``clip-image``: CLIP's text side; ``text``: the text encoder)."""
+        """A text query's vector in ``space`` (``clip-image``: CLIP's text side; ``text``: the text encoder).
+
+        The one check of a query: a non-empty string (surrounding white space is dropped).
+        """
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(f"the query must be a non-empty string, got {text!r}")
         if space == "clip-image":
-            return self.clip.encode_text([text])[0]
+            return self.clip.encode_text([text.strip()])[0]
         if space == "text":
-            return self.text.encode([text])[0]
+            return self.text.encode([text.strip()])[0]
         raise ValueError(f"text queries go to 'clip-image' (photos) or 'text' (notes), not {space!r}")

@@ -1,8 +1,9 @@
 """Finding the files of a collection: what kind each one is, and a stable key for its content.
 
 A collection is a folder (searched recursively) of photos and text notes. Hidden files and folders
-(names starting with ``.``) are ignored. Each file is keyed by the SHA-256 of its bytes, so a renamed
-or moved file keeps its key, and its embedding, while an edited file gets a new one.
+(names starting with ``.``) are ignored. Each file is keyed by the SHA-256 of its bytes
+(:func:`helpers.files.sha256_of`), so a renamed or moved file keeps its key, and its embedding, while
+an edited file gets a new one.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["PHOTO_SUFFIXES", "NOTE_SUFFIXES", "TABLE_SUFFIXES", "CollectionError", "FileEntry", "scan", "kind_of",
-           "sha256_file", "sha256_text"]
+           "sha256_text"]
 
 PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 NOTE_SUFFIXES = frozenset({".txt", ".md"})
@@ -78,13 +79,6 @@ def scan(folder: str | os.PathLike) -> list[FileEntry]:
     return sorted(entries, key=lambda e: e.rel)
 
 
-def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
 def sha256_text(text: str) -> str:
+    """The content key of a note (a file's key is :func:`helpers.files.sha256_of`)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -21,9 +21,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from helpers.files import atomic_write
 from helpers.images import ImageLoadError, thumbnail
+
 from .index import Collection
-from .store import atomic_write
 
 __all__ = ["export", "sprite", "MAX_SPRITE_PX"]
 

@@ -3,12 +3,12 @@
     python -m mycollection index FOLDER --engine ray                  # a local Ray on this machine
     python -m mycollection index FOLDER --engine ray --address HOST:6379   # a Ray cluster
 
-The default engine (:func:`mycollection.index._embed_photos`) decodes and embeds in this
-process. This one builds a Ray dataset of ``(key, path)`` rows and runs
-``map_batches(PhotoEmbedder, compute=ActorPoolStrategy(size=n))``: each worker is an *actor* that
-loads the models once in its constructor and then embeds batch after batch. The driver (this
-process) collects the vectors as they arrive, with a progress bar, and saves checkpoints like the
-default engine, so everything else (cache, manifest, report) is shared.
+Both engines implement :mod:`mycollection.engine`'s interface, ``embed_photos(job)``. The default,
+:class:`~mycollection.engine.LocalEngine`, decodes and embeds in this process. This one builds a Ray
+dataset of ``(key, path)`` rows and runs ``map_batches(PhotoEmbedder, compute=ActorPoolStrategy(size=n))``:
+each worker is an *actor* that loads the models once in its constructor and then embeds batch after batch.
+The driver (this process) collects the vectors as they arrive, with a progress bar, and saves checkpoints
+like the default engine, so everything else (cache, manifest, report) is shared.
 
 On a cluster, start Ray on each machine first (``ray start --head`` on one, ``ray start
 --address=HEAD:6379`` on the others); the folder and the repository must be at the same path on every
@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .engine import PhotoJob, decode_photo
 from .files import CollectionError
 
 __all__ = ["RayEngine", "PhotoEmbedder", "ray_available"]
@@ -67,11 +68,9 @@ class PhotoEmbedder:
         self.dims = {n: v.shape[1] for n, v in self.encoders.embed_photos([_blank(self.size)], self.names).items()}
 
     def __call__(self, batch: dict) -> dict:
-        from .index import _decode
-
         t = time.perf_counter()
         keys, paths = list(batch["key"]), list(batch["path"])
-        decoded = [_decode(Path(p).parent, Path(p).name, self.size) for p in paths]
+        decoded = [decode_photo(Path(p), self.size) for p in paths]
         good = [i for i, (img, _) in enumerate(decoded) if img is not None]
         out = {"key": np.array(keys, dtype=object), "error": np.array([why or "" for _, why in decoded], dtype=object)}
         vecs = self.encoders.embed_photos([decoded[i][0] for i in good], self.names) if good else {}
@@ -183,21 +182,14 @@ class RayEngine:
         """Photos per second of the whole pool, by the workers' own clocks (start-up and model loads excluded)."""
         return self.done / (self.busy_s / self.pool_size) if self.busy_s > 0 else float("nan")
 
-    def embed_photos(self, root: Path, files: dict, todo: list[str], photo_files: list, enc, batch_size: int,
-                     progress: bool, ckpt) -> None:
-        """The Ray version of ``index._embed_photos``: same arguments, same effect on ``files`` and the vector files."""
-        path_of = {}
-        wanted = set(todo)
-        for rel, rec in files.items():
-            if rec["kind"] == "photo" and rec["key"] in wanted and not rec["skip"]:
-                path_of.setdefault(rec["key"], os.fspath(root / rel))
-        keys = [k for k in todo if k in path_of]
-        if not keys:
-            return
+    def embed_photos(self, job: PhotoJob) -> dict[str, str]:
+        """Embed ``job``'s photos with Ray Data; ``{key: why}`` for the photos that failed (see :mod:`.engine`)."""
+        if not job.paths:
+            return {}
         started = self._start()
         try:
             with _quiet():
-                self._run(keys, path_of, files, photo_files, enc, progress, ckpt)
+                return self._run(job)
         finally:
             if started:
                 import ray
@@ -205,7 +197,7 @@ class RayEngine:
                 with _quiet():
                     ray.shutdown()
 
-    def _run(self, keys, path_of, files, photo_files, enc, progress, ckpt) -> None:
+    def _run(self, job: PhotoJob) -> dict[str, str]:
         import ray
         import ray.data
         from tqdm.auto import tqdm
@@ -215,45 +207,45 @@ class RayEngine:
         ctx.enable_auto_log_stats = False
         ctx.verbose_stats_logs = False
         cpus = int(ray.cluster_resources().get("CPU", 1))
-        self.pool_size = self.workers or max(1, min(len(keys) // self.batch_size + 1, cpus // self.cpus_per_worker))
-        names = [s.name for s, _ in photo_files]
-        rows = [{"key": k, "path": path_of[k]} for k in keys]
-        ds = ray.data.from_items(rows, override_num_blocks=max(1, len(rows) // self.batch_size))
-        embedder = PhotoEmbedder.configured(enc.preset, names, self.cpus_per_worker)
+        n = len(job.paths)
+        self.pool_size = self.workers or max(1, min(n // self.batch_size + 1, cpus // self.cpus_per_worker))
+        rows = [{"key": k, "path": os.fspath(p)} for k, p in job.paths.items()]
+        ds = ray.data.from_items(rows, override_num_blocks=max(1, n // self.batch_size))
+        embedder = PhotoEmbedder.configured(job.encoders.preset, job.space_names, self.cpus_per_worker)
         ds = ds.map_batches(embedder, batch_size=self.batch_size, batch_format="numpy",
                             compute=ray.data.ActorPoolStrategy(size=self.pool_size), num_cpus=self.cpus_per_worker)
-        bar = tqdm(total=len(keys), desc=f"embedding photos (Ray, {self.pool_size} workers)", unit="photo",
-                   disable=not progress)
+        bar = tqdm(total=n, desc=f"embedding photos (Ray, {self.pool_size} workers)", unit="photo",
+                   disable=not job.progress)
         # prefetch_batches=0: batches are fetched in this thread only. With prefetching, Ray Data's helper
         # threads may still be fetching when an interrupted run shuts Ray down; their next Ray call then
         # starts a new local Ray on its own, which kills this process a minute later.
         batches = iter(ds.iter_batches(batch_size=None, batch_format="numpy", prefetch_batches=0))
+        failed: dict[str, str] = {}
         try:
             self.done, self.busy_s = 0, 0.0
             for batch in batches:
-                self._collect(batch, files, photo_files)
+                failed.update(self._collect(batch, job))
                 self.done += len(batch["key"])
                 self.busy_s += float(np.sum(batch["seconds"]))
                 bar.update(len(batch["key"]))
-                ckpt.maybe_save()
+                job.checkpoint.maybe_save()
         except ray.exceptions.RayError as exc:
             raise CollectionError(f"a Ray worker failed while embedding photos: {_cause(exc)}") from None
         finally:
             batches.close()  # stops Ray Data's executor now (Ctrl-C included), before Ray is shut down
             bar.close()
-        enc.loaded += [f"{s.model} (in each of {self.pool_size} Ray workers)" for s, _ in photo_files]
+        job.encoders.loaded += [f"{s.model} (in each of {self.pool_size} Ray workers)" for s, _ in job.targets]
+        return failed
+
 
     @staticmethod
-    def _collect(batch: dict, files: dict, photo_files: list) -> None:
-        errors = {k: e for k, e in zip(batch["key"], batch["error"]) if e}
-        for rec in files.values():
-            if rec["kind"] == "photo" and rec.get("key") in errors:
-                rec["skip"] = errors[rec["key"]]
-        ok = [i for i, k in enumerate(batch["key"]) if k not in errors]
-        for space, vf in photo_files:
-            need = [i for i in ok if batch["key"][i] not in vf.vectors]
-            if need:
-                vf.add([str(batch["key"][i]) for i in need], np.asarray(batch[space.name])[need])
+    def _collect(batch: dict, job: PhotoJob) -> dict[str, str]:
+        """Store one batch's vectors; ``{key: why}`` for its photos that failed."""
+        keys = [str(k) for k in batch["key"]]
+        errors = {k: str(e) for k, e in zip(keys, batch["error"]) if e}
+        ok = [i for i, k in enumerate(keys) if k not in errors]
+        job.store([keys[i] for i in ok], {name: np.asarray(batch[name])[ok] for name in job.space_names})
+        return errors
 
 
 def _children() -> set[int]:

@@ -19,10 +19,11 @@ from pathlib import Path
 
 from helpers import data
 from helpers.duplicates import COPIES
+from helpers.files import atomic_write
 from helpers.images import load_image
 
 from .files import check_folder
-from .store import atomic_write, index_dir
+from .store import index_dir
 
 __all__ = [
     "CALIBRATION",

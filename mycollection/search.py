@@ -14,16 +14,18 @@ from pathlib import Path
 import numpy as np
 
 from helpers.similarity import top_k
-from .index import Collection, Item
 
-__all__ = ["Hit", "search_photos", "similar_photos", "search_notes", "search"]
+from .index import Collection
+from .records import Entry
+
+__all__ = ["Hit", "search_photos", "similar_photos", "search_notes", "search_all"]
 
 
 @dataclass(frozen=True)
 class Hit:
     """One search result: the item, its cosine similarity to the query, and where it is on disk."""
 
-    item: Item
+    item: Entry
     score: float
     path: Path
 
@@ -41,20 +43,14 @@ def _rank(coll: Collection, space: str, query: np.ndarray, k: int, exclude: int 
     return [Hit(pool[i], float(s), coll.path(pool[i])) for i, s in zip(idx, scores)]
 
 
-def _check_query(query: str) -> str:
-    if not isinstance(query, str) or not query.strip():
-        raise ValueError(f"the query must be a non-empty string, got {query!r}")
-    return query.strip()
-
-
 def search_photos(coll: Collection, query: str, k: int = 5) -> list[Hit]:
     """Text -> photos, through the preset's CLIP (its text side against the photos' image side)."""
-    return _rank(coll, "clip-image", coll.encoders.query("clip-image", _check_query(query)), k)
+    return _rank(coll, "clip-image", coll.encoders.query("clip-image", query), k)
 
 
 def search_notes(coll: Collection, query: str, k: int = 5) -> list[Hit]:
     """Text -> notes, through the text encoder (the notes' own space)."""
-    return _rank(coll, "text", coll.encoders.query("text", _check_query(query)), k)
+    return _rank(coll, "text", coll.encoders.query("text", query), k)
 
 
 def similar_photos(coll: Collection, photo: str | os.PathLike, k: int = 5) -> list[Hit]:
@@ -77,7 +73,7 @@ def similar_photos(coll: Collection, photo: str | os.PathLike, k: int = 5) -> li
     return _rank(coll, "image", vec, k)
 
 
-def search(coll: Collection, query: str, k: int = 5) -> dict[str, list[Hit]]:
+def search_all(coll: Collection, query: str, k: int = 5) -> dict[str, list[Hit]]:
     """Text -> photos and text -> notes, each ranked in its own space (their scores are not comparable)."""
     out = {}
     if coll.photos:

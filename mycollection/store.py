@@ -18,17 +18,17 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from helpers import data
+from helpers.files import atomic_write
 
-__all__ = ["MANIFEST_FORMAT", "cache_root", "index_dir", "atomic_write", "VectorFile", "read_manifest",
-           "write_manifest"]
+from .records import FileRecord
+
+__all__ = ["MANIFEST_FORMAT", "cache_root", "index_dir", "VectorFile", "read_manifest", "write_manifest"]
 
 MANIFEST_FORMAT = 1
 
@@ -43,25 +43,6 @@ def index_dir(folder: Path) -> Path:
     digest = hashlib.sha1(os.fspath(folder).encode("utf-8")).hexdigest()[:10]
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", folder.name)[:40] or "root"
     return cache_root() / f"{name}-{digest}"
-
-
-def atomic_write(path: Path, write: Callable[[object], None], binary: bool = True) -> None:
-    """Write ``path`` through a temporary file in the same folder, then ``os.replace`` it into place.
-
-    If ``write`` raises (or the process is killed) the previous file, if any, is untouched and the
-    temporary file is removed (or, after a kill, left under a ``.partial-`` name that is never read).
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".partial-{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def _slug(text: str) -> str:
@@ -136,8 +117,8 @@ class VectorFile:
         self.dirty = False
 
 
-def read_manifest(directory: Path, folder: Path) -> tuple[dict, str]:
-    """The manifest's ``files`` table (empty if there is none) and why an existing one was ignored ("" if used)."""
+def read_manifest(directory: Path, folder: Path) -> tuple[dict[str, FileRecord], str]:
+    """The manifest's records by relative path (empty if there is none) and why an existing one was ignored."""
     path = directory / "manifest.json"
     if not path.is_file():
         return {}, ""
@@ -145,12 +126,16 @@ def read_manifest(directory: Path, folder: Path) -> tuple[dict, str]:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         return {}, f"manifest.json is unreadable ({type(exc).__name__}); rebuilding it"
-    if doc.get("format") != MANIFEST_FORMAT or doc.get("folder") != os.fspath(folder):
+    if not isinstance(doc, dict) or doc.get("format") != MANIFEST_FORMAT or doc.get("folder") != os.fspath(folder):
         return {}, "manifest.json belongs to another format or folder; rebuilding it"
-    return doc.get("files", {}), ""
+    try:
+        return {str(rel): FileRecord.from_json(rec) for rel, rec in doc.get("files", {}).items()}, ""
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        return {}, f"manifest.json has a malformed record ({type(exc).__name__}); rebuilding it"
 
 
-def write_manifest(directory: Path, folder: Path, files: dict, models: dict[str, str]) -> None:
-    doc = {"format": MANIFEST_FORMAT, "folder": os.fspath(folder), "models": models, "files": files}
+def write_manifest(directory: Path, folder: Path, files: dict[str, FileRecord], models: dict[str, str]) -> None:
+    doc = {"format": MANIFEST_FORMAT, "folder": os.fspath(folder), "models": models,
+           "files": {rel: rec.to_json() for rel, rec in files.items()}}
     atomic_write(directory / "manifest.json",
                  lambda f: json.dump(doc, f, ensure_ascii=False, indent=1, sort_keys=True), binary=False)

@@ -218,13 +218,9 @@ def search_space(coll, space: str, query: np.ndarray, k: int, uri: str, timeout:
 
 def search_photos(coll, query: str, k: int, uri: str):
     """Text -> photos, like :func:`mycollection.search.search_photos`, but searched in Milvus."""
-    from .search import _check_query
-
-    return search_space(coll, "clip-image", coll.encoders.query("clip-image", _check_query(query)), k, uri)
+    return search_space(coll, "clip-image", coll.encoders.query("clip-image", query), k, uri)
 
 
 def search_notes(coll, query: str, k: int, uri: str):
     """Text -> notes, like :func:`mycollection.search.search_notes`, but searched in Milvus."""
-    from .search import _check_query
-
-    return search_space(coll, "text", coll.encoders.query("text", _check_query(query)), k, uri)
+    return search_space(coll, "text", coll.encoders.query("text", query), k, uri)

@@ -13,9 +13,10 @@ import pytest
 from PIL import Image
 
 from helpers import catalog as C
+from helpers import colours as colour_module
+from helpers import data
 from helpers import evaluation as E
 from helpers import retrieval as R
-from helpers import data
 from helpers.similarity import combine, contributions, cosine_similarity, top_k, weighted_scores
 
 
@@ -178,7 +179,7 @@ def test_store_text_feature_uses_the_store_s_attributes(store):
     with pytest.raises(KeyError, match="known: use, style, look_feel, materials, description"):
         C.text_feature(it, ["cuisine"])
     with pytest.raises(AttributeError, match="text attributes are use, style"):
-        it.cuisine
+        _ = it.cuisine
 
 
 # ----------------------------------------------------------------- colour
@@ -196,7 +197,7 @@ def test_dominant_colours_recover_a_synthetic_palette():
 def test_swatch_is_deterministic_and_proportional(cat):
     it = C.item("seafood_paella", cat)
     a = np.asarray(C.colour_swatch(it))
-    C._dominant_colours_cached.cache_clear()  # recompute from the photo, not the cache
+    colour_module._colours_of_file.cache_clear()  # recompute from the photo, not the cache
     b = np.asarray(C.colour_swatch(it))
     assert a.shape == (224, 224, 3) and a.dtype == np.uint8
     assert np.array_equal(a, b)

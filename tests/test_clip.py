@@ -15,9 +15,9 @@ import pytest
 import torch
 
 from helpers import data
+from helpers.availability import TINY_RANDOM_CLIP, get_preset
 from helpers.models import ClipModel, load_clip
 from helpers.models.clip import _features_tensor, build_tiny_random_clip
-from helpers.availability import TINY_RANDOM_CLIP, get_preset
 from helpers.similarity import cosine_similarity, top_k
 
 QUERIES = ["cake", "cheesecake", "chocolate cake", "fish and chips", "chips", "french fries", "churros"]
@@ -157,14 +157,16 @@ def test_features_tensor_accepts_both_output_styles():
 def _projected_text(clip, texts):
     batch = clip.tokenizer(texts, padding=True, return_tensors="pt")
     with torch.inference_mode():
-        pooled = clip.model.text_model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).pooler_output
+        out = clip.model.text_model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+        pooled = out.pooler_output
         return clip.model.text_projection(pooled)
 
 
 def _projected_images(clip, paths):
     from helpers.images import load_image
 
-    pixels = clip.image_processor(images=[load_image(p, target_size=clip.input_size) for p in paths], return_tensors="pt")["pixel_values"]
+    images = [load_image(p, target_size=clip.input_size) for p in paths]
+    pixels = clip.image_processor(images=images, return_tensors="pt")["pixel_values"]
     with torch.inference_mode():
         return clip.model.visual_projection(clip.model.vision_model(pixel_values=pixels).pooler_output)
 
@@ -175,7 +177,8 @@ def test_installed_transformers_features_are_the_projected_embeddings(clip, food
     proj = _projected_text(clip, texts)
     expected = (proj / proj.norm(dim=-1, keepdim=True)).numpy()
     assert np.allclose(clip.encode_text(texts), expected, atol=1e-5)
-    unprojected = clip.model.text_model(**{k: v for k, v in clip.tokenizer(texts, padding=True, return_tensors="pt").items()
+    tokens = clip.tokenizer(texts, padding=True, return_tensors="pt")
+    unprojected = clip.model.text_model(**{k: v for k, v in tokens.items()
                                            if k != "token_type_ids"}).pooler_output.detach()
     unprojected = (unprojected / unprojected.norm(dim=-1, keepdim=True)).numpy()
     assert not np.allclose(clip.encode_text(texts), unprojected, atol=1e-3)

@@ -108,7 +108,8 @@ def test_held_out_comparison_splits_and_tunes_honestly():
     # (with "good" alone the grid is that one weighting; same seed and queries, so the same tuning halves)
     good_only_on_tune = E.held_out_comparison({"good": sims["good"]}, labels, 3, n_splits=6, step=0.25)
     assert (table["tuned, on tuning half"] >= good_only_on_tune["tuned, on tuning half"] - 1e-12).all()
-    tuned = [dict((m, float(w)) for m, w in (part.split() for part in row.split(", "))) for row in table["tuned weights"]]
+    tuned = [{m: float(w) for m, w in (part.split() for part in row.split(", "))}
+             for row in table["tuned weights"]]
     assert all(w["good"] >= 0.5 for w in tuned), "the informative block gets most of the weight"
     with pytest.raises(ValueError, match="n_splits must be >= 1"):
         E.held_out_comparison(sims, labels, n_splits=0)

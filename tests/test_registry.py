@@ -121,7 +121,7 @@ def test_download_path_verifies_hash_and_leaves_no_partial_file(cache, monkeypat
 
 def test_credits_file_is_generated_from_the_registry():
     text = (data.DATA_DIR / "CREDITS.md").read_text(encoding="utf-8")
-    assert text == data.credits_markdown(), "run: python -m helpers.data credits"
+    assert text == data.credits_markdown(), "run: python tools/write_credits.py"
     for r in data.registry():
         assert r.file in text and r.license in text
 

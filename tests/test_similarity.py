@@ -5,7 +5,13 @@ import numpy as np
 import pytest
 
 from helpers.similarity import (
-    combine, contributions, cosine_similarity, normalize, top_k, validate_weights, weighted_scores,
+    combine,
+    contributions,
+    cosine_similarity,
+    normalize,
+    top_k,
+    validate_weights,
+    weighted_scores,
 )
 
 rng = np.random.default_rng(0)
@@ -64,7 +70,8 @@ def test_top_k_agrees_with_full_sort_on_large_input():
 
 def test_combine_equals_weighted_average_of_block_cosines():
     n = 12
-    blocks = {"text": rng.normal(size=(n, 384)), "photo": rng.normal(size=(n, 1280)) * 40, "colour": rng.normal(size=(n, 7))}
+    blocks = {"text": rng.normal(size=(n, 384)), "photo": rng.normal(size=(n, 1280)) * 40,
+              "colour": rng.normal(size=(n, 7))}
     weights = {"text": 2.0, "photo": 1.0, "colour": 0.5}
     c = combine(blocks, weights)
     total = sum(weights.values())

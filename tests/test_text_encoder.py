@@ -4,8 +4,8 @@ import warnings
 import numpy as np
 import pytest
 
-from helpers.models import TextEncoder, load_text_encoder
 from helpers.availability import MINILM
+from helpers.models import TextEncoder, load_text_encoder
 from helpers.similarity import cosine_similarity
 
 
@@ -134,7 +134,7 @@ def test_one_threshold_separates_minilm_paraphrases_but_not_the_stand_in(enc):
     unrelated = [(para[0][0], para[1][0]), (para[1][1], para[2][1]),
                  ("I need to open a bank account.", "We had a picnic on the river bank.")]
     for encode, separable in ((enc.encode, True), (enc.encode_static, False)):
-        score = lambda a, b: cosine_similarity(encode([a, b]))[0, 1]  # noqa: E731
+        score = lambda a, b, encode=encode: cosine_similarity(encode([a, b]))[0, 1]  # noqa: E731
         lowest_para, highest_unrel = min(score(*p) for p in para), max(score(*p) for p in unrelated)
         assert bool(lowest_para > highest_unrel) is separable, (encode.__name__, lowest_para, highest_unrel)
         if separable:

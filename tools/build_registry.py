@@ -1,7 +1,7 @@
 """Build ``data/images.csv`` (the image registry) from a SOURCES.csv like ``../shared/data/images/SOURCES.csv``.
 
 Run once when the photo set changes:  python tools/build_registry.py [../shared/data/images/SOURCES.csv]
-Then regenerate the credits:         python -m helpers.data credits
+Then regenerate the credits:         python tools/write_credits.py
 
 Every row is checked before anything is written (a bad row stops the run with a message naming its
 file, and ``data/images.csv`` is left as it was):

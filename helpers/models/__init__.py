@@ -8,17 +8,26 @@ Apple MPS, then CPU). ``name=None`` means "the active preset's model" (see
 
 * :mod:`.text`   - :class:`TextEncoder` (DistilBERT, MiniLM: mean pooling)
 * :mod:`.images` - :class:`ImageEncoder` (ResNet-18, EfficientNet-Lite0: penultimate layer)
-* :mod:`.clip`   - :class:`ClipModel` (text and images in one space)
+* :mod:`.joint`  - :class:`TextImageModel`: text and images in one space, zero-shot classification
+* :mod:`.clip`   - :class:`ClipModel`, a :class:`TextImageModel` (Hugging Face CLIP)
+* :mod:`.bridge` - :class:`LabelBridge`, a :class:`TextImageModel` built offline (the ImageNet-label bridge)
+
+``decode_workers()`` says how many threads decode images side by side (``$EMBEDDINGS_DECODE_WORKERS``).
 """
 from ..availability import ModelUnavailableError
-from ._common import get_device
+from ._common import decode_workers, get_device
+from .bridge import LabelBridge
 from .clip import ClipModel, load_clip
 from .images import ImageEncoder, imagenet_categories, load_image_encoder
+from .joint import TextImageModel
 from .text import TextEncoder, load_text_encoder, try_load_text_encoder
 
 __all__ = [
     "ModelUnavailableError",
     "get_device",
+    "decode_workers",
+    "TextImageModel",
+    "LabelBridge",
     "TextEncoder",
     "ImageEncoder",
     "ClipModel",

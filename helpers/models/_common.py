@@ -13,6 +13,7 @@ import torch
 
 from ..images import ImageInput
 
+
 def get_device() -> torch.device:
     """``$EMBEDDINGS_DEVICE`` if set, else CUDA, then Apple MPS, then CPU."""
     forced = os.environ.get("EMBEDDINGS_DEVICE")

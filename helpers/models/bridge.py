@@ -10,8 +10,8 @@ classifier's 1,000 class names are text, so they connect the two:
   scaled to length 1. A photo that is 84 % "pug" lands next to the sentence "a photo of a pug.".
 
 Both kinds of vector then live in MiniLM's space and can be compared with a dot product, which
-gives text -> image search and zero-shot classification like CLIP's, with the same interface as
-:class:`~helpers.models.clip.ClipModel`. What it cannot do: see anything ImageNet has no class
+gives text -> image search and zero-shot classification like CLIP's: both are a
+:class:`~helpers.models.joint.TextImageModel`. What it cannot do: see anything ImageNet has no class
 for (churros, french fries, fish and chips, red velvet cake), because a photo is described only
 by those 1,000 words. CLIP learned from 400 million captions instead.
 """
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import torch
@@ -27,7 +27,7 @@ import torch
 from ..availability import IMAGENET_BRIDGE, MINILM
 from ..images import ImageInput
 from ._common import check_batch_size, check_image_items
-from .clip import ClipModel
+from .joint import TextImageModel
 
 __all__ = ["LabelBridge", "build_label_bridge", "CLASS_TEMPLATE", "BRIDGE_LOGIT_SCALE"]
 
@@ -39,14 +39,16 @@ CLASS_TEMPLATE = "a photo of a {}."
 BRIDGE_LOGIT_SCALE = 20.0
 
 
-class LabelBridge:
+class LabelBridge(TextImageModel):
     """Texts through MiniLM, photos through their ImageNet class probabilities, into one space.
 
     ``encode_text`` and ``encode_images`` return unit-norm ``float32`` rows of the same width,
     so ``text_emb @ image_emb.T`` is a text x image cosine matrix, as with CLIP.
-    """
 
-    is_random = False
+    A photo's vector comes from the image encoder's features (:meth:`embed_features`), so an
+    application that also wants the image encoder's own embedding of the same photos computes the
+    features once and passes them to both (see ``mycollection.encoders``).
+    """
 
     def __init__(self, text_encoder, image_encoder, class_names: Sequence[str], name: str = IMAGENET_BRIDGE,
                  template: str = CLASS_TEMPLATE, logit_scale: float = BRIDGE_LOGIT_SCALE):
@@ -88,7 +90,6 @@ class LabelBridge:
             warnings.warn(w.message, w.category, stacklevel=2)
         return emb
 
-    @torch.inference_mode()
     def class_probabilities(self, items: Sequence[ImageInput], batch_size: int = 32,
                             progress: bool | None = None) -> np.ndarray:
         """The classifier's softmax over the ImageNet classes for each image: ``(n, n_classes)``."""
@@ -96,10 +97,18 @@ class LabelBridge:
         items = check_image_items(items)
         if not items:
             return np.empty((0, len(self.class_names)), dtype=np.float32)
-        feats = self.image_encoder.features(items, batch_size=batch_size, progress=progress)
-        head = self.image_encoder.head
-        logits = head(torch.from_numpy(feats).to(self.image_encoder.device))
-        return logits.softmax(dim=-1).float().cpu().numpy()
+        return self.probabilities_of_features(self.image_encoder.features(items, batch_size=batch_size,
+                                                                          progress=progress))
+
+    @torch.inference_mode()
+    def probabilities_of_features(self, feats: np.ndarray) -> np.ndarray:
+        """The classifier head's softmax for image-encoder features ``(n, d)`` (from ``image_encoder.features``)."""
+        x = torch.from_numpy(np.asarray(feats, dtype=np.float32)).to(self.image_encoder.device)
+        return self.image_encoder.head(x).softmax(dim=-1).float().cpu().numpy()
+
+    def embed_features(self, feats: np.ndarray) -> np.ndarray:
+        """Image-encoder features ``(n, d)`` -> unit-norm vectors in the text space (one forward pass less)."""
+        return self.embed_probabilities(self.probabilities_of_features(feats))
 
     def embed_probabilities(self, probs: np.ndarray) -> np.ndarray:
         """Class probabilities ``(n, n_classes)`` -> unit-norm vectors in the text space."""
@@ -120,11 +129,8 @@ class LabelBridge:
         order = np.argsort(-probs, axis=1, kind="stable")[:, :k]
         return [[(self.class_names[j], float(p[j])) for j in row] for p, row in zip(probs, order)]
 
-    #: Zero-shot classification: CLIP's own code (softmax over ``logit_scale x cosine``), shared.
-    zero_shot = ClipModel.zero_shot
 
-
-@lru_cache(maxsize=None)
+@cache
 def build_label_bridge(logit_scale: float = BRIDGE_LOGIT_SCALE) -> LabelBridge:
     """The bridge from the packaged MiniLM and EfficientNet-Lite0 (whatever the preset): no network."""
     from .images import imagenet_categories, load_image_encoder

@@ -3,16 +3,22 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import torch
 
 from ..availability import (
-    IMAGENET_BRIDGE, TINY_RANDOM_CLIP, ModelUnavailableError, get_preset, hf_load, packaged_minilm_path,
+    IMAGENET_BRIDGE,
+    TINY_RANDOM_CLIP,
+    ModelUnavailableError,
+    get_preset,
+    hf_load,
+    packaged_minilm_path,
 )
 from ..images import ImageInput, load_image
 from ._common import check_batch_size, check_image_items, check_texts, get_device, l2_rows, prefetch, progress_bar
+from .joint import TextImageModel
 
 __all__ = ["ClipModel", "load_clip", "build_tiny_random_clip"]
 
@@ -28,7 +34,7 @@ def _features_tensor(out) -> torch.Tensor:
     raise TypeError(f"unexpected CLIP feature output of type {type(out).__name__}")
 
 
-class ClipModel:
+class ClipModel(TextImageModel):
     """CLIP: a text encoder and an image encoder trained to share one space.
 
     ``encode_text`` and ``encode_images`` return unit-norm rows in the same
@@ -66,7 +72,8 @@ class ClipModel:
         texts = check_texts(texts, "encode_text()")
         if not texts:
             return np.empty((0, self.dim), dtype=np.float32)
-        long = [i for i, t in enumerate(texts) if len(self.tokenizer(t, verbose=False)["input_ids"]) > self.max_length]
+        long = [i for i, t in enumerate(texts)
+                if len(self.tokenizer(t, verbose=False)["input_ids"]) > self.max_length]
         if long:
             warnings.warn(
                 f"{len(long)} text(s) exceed CLIP's limit of {self.max_length} tokens and were truncated "
@@ -77,14 +84,16 @@ class ClipModel:
         out = []
         for s in progress_bar(starts, len(starts), progress, "clip text"):
             batch = self.tokenizer(
-                texts[s : s + batch_size], padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
+                texts[s : s + batch_size], padding=True, truncation=True, max_length=self.max_length,
+                return_tensors="pt",
             )
             batch = {k: v.to(self.device) for k, v in batch.items() if k in ("input_ids", "attention_mask")}
             out.append(l2_rows(_features_tensor(self.model.get_text_features(**batch))))
         return np.concatenate(out)
 
     @torch.inference_mode()
-    def encode_images(self, items: Sequence[ImageInput], batch_size: int = 32, progress: bool | None = None) -> np.ndarray:
+    def encode_images(self, items: Sequence[ImageInput], batch_size: int = 32,
+                      progress: bool | None = None) -> np.ndarray:
         """Embed images into CLIP's space (same normalisation as :meth:`encode_text`)."""
         check_batch_size(batch_size)
         items = check_image_items(items)
@@ -100,33 +109,6 @@ class ClipModel:
         for x in progress_bar(prefetch(make, starts), len(starts), progress, "clip images"):
             out.append(l2_rows(_features_tensor(self.model.get_image_features(pixel_values=x.to(self.device)))))
         return np.concatenate(out)
-
-    def zero_shot(
-        self,
-        images: Sequence[ImageInput] | np.ndarray,
-        labels: Sequence[str],
-        template: str = "a photo of a {}.",
-    ) -> np.ndarray:
-        """Zero-shot classification: probabilities ``(n_images, n_labels)``, rows sum to 1.
-
-        Each label becomes a prompt (``template.format(label)``); the logits are
-        ``logit_scale * cosine(image, prompt)`` and a softmax over the labels
-        turns them into probabilities. ``images`` may be precomputed image
-        embeddings (a 2-D float array) to avoid encoding twice.
-        """
-        if "{}" not in template:
-            raise ValueError(f"template must contain '{{}}' where the label goes, got {template!r}")
-        if not labels:
-            raise ValueError("labels is empty: zero-shot classification needs at least one label")
-        if isinstance(images, np.ndarray) and images.dtype.kind == "f" and images.ndim == 2:
-            img = images.astype(np.float32)
-        else:
-            img = self.encode_images(images)
-        txt = self.encode_text([template.format(label) for label in labels])
-        logits = self.logit_scale * (img @ txt.T)
-        logits -= logits.max(axis=1, keepdims=True)
-        probs = np.exp(logits)
-        return (probs / probs.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
 def build_tiny_random_clip(seed: int = 0) -> ClipModel:
@@ -161,8 +143,8 @@ def build_tiny_random_clip(seed: int = 0) -> ClipModel:
     return ClipModel(model, tok, CLIPImageProcessor(), name=TINY_RANDOM_CLIP, is_random=True)
 
 
-@lru_cache(maxsize=None)
-def _load_clip_cached(name: str) -> ClipModel:
+@cache
+def _load_clip_cached(name: str) -> TextImageModel:
     if name == IMAGENET_BRIDGE:
         from .bridge import build_label_bridge
 
@@ -177,7 +159,7 @@ def _load_clip_cached(name: str) -> ClipModel:
     return ClipModel(model, processor.tokenizer, processor.image_processor, name=name)
 
 
-def load_clip(name: str | None = None) -> ClipModel:
+def load_clip(name: str | None = None) -> TextImageModel:
     """The preset's CLIP, or a Hugging Face CLIP id / local folder.
 
     Under ``offline`` this is the ImageNet-label bridge (:mod:`.bridge`): same interface, built

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import torch
@@ -102,7 +102,8 @@ class ImageEncoder:
         stages += [(f"blocks.{n}", m) for n, m in getattr(net, "blocks", torch.nn.Sequential()).named_children()]
         x = self.prepare([item])
         seen = [("input", tuple(x.shape))]
-        hooks = [m.register_forward_hook(lambda _m, _i, out, n=n: seen.append((n, tuple(out.shape)))) for n, m in stages]
+        hooks = [m.register_forward_hook(lambda _m, _i, out, n=n: seen.append((n, tuple(out.shape))))
+                 for n, m in stages]
         try:
             out = net(x.to(self.device))
         finally:
@@ -139,7 +140,8 @@ def build_resnet18(pretrained: bool = True) -> ImageEncoder:
         require_torchvision_weights(weights, "resnet18 (ResNet18_Weights.IMAGENET1K_V1)")
     model = resnet18(weights=weights if pretrained else None)
     head, model.fc = model.fc, torch.nn.Identity()
-    return ImageEncoder(model, head, weights.transforms(), name="resnet18" + ("" if pretrained else " (random weights)"))
+    name = "resnet18" + ("" if pretrained else " (random weights)")
+    return ImageEncoder(model, head, weights.transforms(), name=name)
 
 
 def build_efficientnet_lite0(pretrained: bool = True) -> ImageEncoder:
@@ -184,7 +186,7 @@ _IMAGE_BUILDERS: dict[str, Callable[..., ImageEncoder]] = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_image_encoder_cached(name: str, pretrained: bool) -> ImageEncoder:
     if name not in _IMAGE_BUILDERS:
         raise ValueError(f"unknown image model {name!r}; available: {', '.join(_IMAGE_BUILDERS)}")

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator, Sequence
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import torch
 
 from ..availability import ModelUnavailableError, get_preset, hf_load, resolve_text_name
-from ._common import check_batch_size, check_texts, l2_rows, progress_bar, get_device
+from ._common import check_batch_size, check_texts, get_device, l2_rows, progress_bar
 
 __all__ = ["TextEncoder", "load_text_encoder", "try_load_text_encoder"]
 
@@ -101,7 +101,7 @@ class TextEncoder:
         return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_text_encoder_cached(name: str) -> TextEncoder:
     from transformers import AutoModel, AutoTokenizer
 

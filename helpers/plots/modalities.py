@@ -11,7 +11,8 @@ from ..images import thumbnail
 from ..retrieval import search
 from ..similarity import validate_weights
 
-__all__ = ['modality_colour', 'weights_label', 'neighbour_grid', 'contribution_chart', 'precision_curves', 'MODALITY_COLOURS']
+__all__ = ["modality_colour", "weights_label", "neighbour_grid", "contribution_chart", "precision_curves",
+           "MODALITY_COLOURS"]
 
 
 #: One colour per modality, the same in every figure and in the widget.

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
-
 from _collection_fixtures import CATS, DOG, FOOD, fetch, make_folder
+
 from helpers.availability import get_preset
 from mycollection import index
 from mycollection.encoders import Encoders

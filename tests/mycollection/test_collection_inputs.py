@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _collection_fixtures import CATS, fetch, make_folder
 from PIL import Image
 
-from _collection_fixtures import CATS, fetch, make_folder
 from mycollection import CollectionError, index
 from mycollection.encoders import Encoders
 

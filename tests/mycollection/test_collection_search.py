@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import numpy as np
 import pytest
+from _collection_fixtures import CATS, DOG, FOOD, fetch, make_folder
 from PIL import Image
 
-from _collection_fixtures import CATS, DOG, FOOD, fetch, make_folder
-from mycollection import index, search_notes, similar_photos
 from helpers import ann
 from helpers.duplicates import calibrate, near_duplicates
+from mycollection import index, search_notes, similar_photos
 from mycollection.projector import export
 
 pytestmark = pytest.mark.slow

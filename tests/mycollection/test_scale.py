@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import psutil
 import pytest
-
 from _collection_fixtures import CATS, DOG, fetch, make_folder
+
 from helpers import data
 from helpers.availability import IMAGENET_BRIDGE, get_preset
 from mycollection import CollectionError, index, search_notes, search_photos, vectordb
@@ -300,11 +300,11 @@ def test_an_interrupted_ray_index_shuts_ray_down_and_the_next_run_completes(tmp_
     make_folder(folder, fetch(CATS + [DOG]), CATS + [DOG])
     before, real_collect, calls = ray_processes(), RayEngine._collect, []
 
-    def collect_then_die(batch, files, photo_files):
+    def collect_then_die(batch, job):
         calls.append(1)
         if len(calls) == 2:
             raise KeyboardInterrupt  # Ctrl-C while the second batch comes back
-        real_collect(batch, files, photo_files)
+        return real_collect(batch, job)
 
     import ray
 

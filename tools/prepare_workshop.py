@@ -1,7 +1,7 @@
 """Prepare a laptop for an offline workshop: fetch every photo and the article's models.
 
-    python -m helpers.prepare            # photos + article models (needs network once)
-    python -m helpers.prepare --photos   # photos only
+    python tools/prepare_workshop.py            # photos + article models (needs network once)
+    python tools/prepare_workshop.py --photos   # photos only
 
 Afterwards the notebooks run with no network: photos come from the verified
 cache (data/cache/images), and the `auto` preset finds the article's models in
@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from . import data
-from .availability import PRESETS, article_models_cached
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's helpers, installed or not
+
+from helpers import data  # noqa: E402
+from helpers.availability import PRESETS, article_models_cached  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"photos: {len(paths)} verified in {data.cache_dir()}")
     if args.photos:
         return 0
-    from . import models
+    from helpers import models
 
     art = PRESETS["article"]
     try:
