@@ -116,6 +116,7 @@ class RayEngine:
         #: the last run: photos embedded, and seconds the workers spent on them (decode + models)
         self.done, self.busy_s = 0, 0.0
         self._owns = False  # whether start() started the Ray that stop() shuts down
+        self._levels: list | None = None  # Ray's logger levels that start() turned down, for stop() to restore
 
     def _start(self) -> bool:
         """Start or join Ray; True if this call started it (and so must shut it down)."""
@@ -156,9 +157,13 @@ class RayEngine:
     def start(self) -> None:
         """Start (or join) Ray now, to run Ray code of your own beside the engine; :meth:`stop` ends it.
 
-        While it runs, ``index(folder, engine=self)`` uses this Ray and leaves it running.
+        While it runs, ``index(folder, engine=self)`` uses this Ray and leaves it running. Ray Data's progress
+        lines and INFO logs stay off until :meth:`stop` (in a notebook they would be pages of text).
         """
         self._owns = self._start() or self._owns
+        _quiet_data_context()
+        if self._levels is None:
+            self._levels = _silence()
 
     def stop(self) -> None:
         """Shut down the Ray that :meth:`start` started (a joined cluster keeps running; we only disconnect)."""
@@ -168,6 +173,9 @@ class RayEngine:
             with _quiet():
                 ray.shutdown()
         self._owns = False
+        if self._levels is not None:
+            _restore(self._levels)
+            self._levels = None
 
     def _fail(self, exc: Exception):
         """Ray could not start or be joined: a CollectionError that says what to do."""
@@ -202,10 +210,7 @@ class RayEngine:
         import ray.data
         from tqdm.auto import tqdm
 
-        ctx = ray.data.DataContext.get_current()
-        ctx.enable_progress_bars = False  # ours is below, counting photos
-        ctx.enable_auto_log_stats = False
-        ctx.verbose_stats_logs = False
+        _quiet_data_context()  # our progress bar is below, counting photos
         cpus = int(ray.cluster_resources().get("CPU", 1))
         n = len(job.paths)
         self.pool_size = self.workers or max(1, min(n // self.batch_size + 1, cpus // self.cpus_per_worker))
@@ -284,15 +289,34 @@ def _probe(address: str, timeout: float = 3.0) -> None:
 @contextmanager
 def _quiet():
     """Ray's INFO/WARNING log lines (execution plans, token notice) off while we run; errors still show."""
-    loggers = [logging.getLogger(name) for name in ("ray", "ray.data", "ray.data._internal")]
-    levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.ERROR)
+    saved = _silence()
     try:
         yield
     finally:
-        for lg, level in zip(loggers, levels):
-            lg.setLevel(level)
+        _restore(saved)
+
+
+def _silence() -> list[tuple[logging.Logger, int]]:
+    """Turn Ray's loggers down to errors; returns their levels for :func:`_restore`."""
+    saved = [(lg, lg.level) for lg in map(logging.getLogger, ("ray", "ray.data", "ray.data._internal"))]
+    for lg, _ in saved:
+        lg.setLevel(logging.ERROR)
+    return saved
+
+
+def _restore(saved: list[tuple[logging.Logger, int]]) -> None:
+    for lg, level in saved:
+        lg.setLevel(level)
+
+
+def _quiet_data_context() -> None:
+    """No Ray Data progress lines or execution statistics in this process (a notebook shows them as text)."""
+    import ray.data
+
+    ctx = ray.data.DataContext.get_current()
+    ctx.enable_progress_bars = False
+    ctx.enable_auto_log_stats = False
+    ctx.verbose_stats_logs = False
 
 
 @contextmanager

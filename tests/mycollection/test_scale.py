@@ -331,3 +331,32 @@ def test_an_interrupted_ray_index_shuts_ray_down_and_the_next_run_completes(tmp_
     if restarted:
         ray.shutdown()  # before failing: a Ray left behind would take the test run down with it
     assert not inits_off_main and not restarted, f"Ray restarted by thread(s) {inits_off_main}"
+
+
+def test_a_started_engine_shares_its_ray_with_index_and_stop_shuts_it_down(tmp_path, monkeypatch):
+    """Notebook 07's path: start() once, Ray code of one's own and index() on that Ray, then stop()."""
+    import logging
+
+    import ray
+    import ray.data  # configures its loggers on import: the level to come back to is the one after that
+
+    from mycollection.ray_engine import RayEngine
+
+    monkeypatch.setenv("EMBEDDINGS_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "photos"
+    make_folder(folder, fetch(CATS), CATS)
+    before, level = ray_processes(), logging.getLogger("ray.data").level
+    engine = RayEngine(num_cpus=1, workers=1)
+    engine.start()
+    try:
+        assert ray.is_initialized() and engine.startup_s > 0
+        assert ray.data.from_items([{"x": 1}, {"x": 2}]).map_batches(lambda b: {"y": b["x"] * 2}).sum("y") == 6
+        coll = index(folder, progress=False, engine=engine)
+        assert len(coll.report.new) == 2 and engine.done == 2
+        assert ray.is_initialized(), "index() left the Ray that start() started running"
+        assert logging.getLogger("ray.data").level == logging.ERROR, "Ray Data's INFO lines are off while started"
+    finally:
+        engine.stop()
+    assert not ray.is_initialized()
+    assert logging.getLogger("ray.data").level == level, "stop() restores the log level"
+    assert_no_ray_left(before)
