@@ -1,0 +1,145 @@
+"""Build a Colab-like virtual environment: Colab's versions of what we use, then the notebooks' Colab cell.
+
+    python tools/colab_venv.py .venv-colab --torch-from .venv   (what `make test-colab` runs)
+
+1. A fresh venv with this machine's Python (Colab runs 3.13; see README).
+2. torch and torchvision: Colab's CPU builds (constraints/colab.txt) do not install here, so the venv
+   uses the project venv's torch, torchvision and the CUDA/triton packages they need, linked (not
+   copied) from ``--torch-from`` into a folder that a ``.pth`` file puts at the end of ``sys.path``.
+3. Every other package of constraints/colab.txt at Colab's version: the Colab runtime, as far as we use it.
+4. The Colab cell's install, dry-run first (pip's report in ``build/colab/dry-run.json``, checked by
+   tests/test_colab_versions.py), then for real: ``python -m helpers.colab install`` of requirements.txt
+   and requirements-scale.txt (notebook 07's cell), then the test runner (nbval), all pinned.
+Each step prints its time.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tools.colab_constraints import OUT as CONSTRAINTS, TORCH_FAMILY  # noqa: E402
+
+BUILD = ROOT / "build" / "colab"
+
+
+def _step(label: str, cmd: list[str], **kw) -> None:
+    t0 = time.perf_counter()
+    print(f"--- {label}", flush=True)
+    subprocess.run(cmd, check=True, **kw)
+    print(f"    {time.perf_counter() - t0:.0f} s", flush=True)
+
+
+def _site_packages(python: Path) -> Path:
+    out = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                         check=True, capture_output=True, text=True).stdout.strip()
+    return Path(out)
+
+
+def link_torch(source_python: Path, target: Path, colab_names: set[str]) -> list[str]:
+    """Link torch, torchvision and their dependencies that Colab does not list from another environment.
+
+    Returns the distributions linked. Their files are symlinked into ``target`` (one link per top-level name).
+    """
+    code = f"""
+import json, sys
+from importlib import metadata
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name as c
+colab = set(json.loads(sys.argv[1]))
+todo, seen, out = list({list(TORCH_FAMILY)!r}), set(), {{}}
+while todo:
+    n = c(todo.pop())
+    if n in seen:
+        continue
+    seen.add(n)
+    try:
+        d = metadata.distribution(n)
+    except metadata.PackageNotFoundError:
+        continue
+    if n in colab and n not in {list(TORCH_FAMILY)!r}:
+        continue
+    tops = {{str(f).split('/')[0] for f in d.files or [] if not str(f).startswith('..')}}
+    out[n] = [str(d.locate_file(t)) for t in tops]
+    for r in d.requires or []:
+        r = Requirement(r)
+        if r.marker is None or r.marker.evaluate({{'extra': ''}}):
+            todo.append(r.name)
+print(json.dumps(out))
+"""
+    import json
+
+    found = json.loads(subprocess.run([str(source_python), "-c", code, json.dumps(sorted(colab_names))], check=True,
+                                      capture_output=True, text=True).stdout)
+    target.mkdir(parents=True, exist_ok=True)
+    for paths in found.values():
+        for p in map(Path, paths):
+            link = target / p.name
+            if p.exists() and not link.exists() and p.name != "__pycache__":
+                link.symlink_to(p)
+    return sorted(found)
+
+
+def drop_unavailable(py: Path, pins: list[str], env: dict) -> tuple[list[str], list[str]]:
+    """Split Colab's pins into those pip can install for this Python and those it cannot (e.g. Python 3.13 only)."""
+    pins, dropped = list(pins), []
+    while True:
+        listing = BUILD / "colab-try.txt"
+        listing.write_text("\n".join(pins) + "\n", encoding="utf-8")
+        proc = subprocess.run([str(py), "-m", "pip", "install", "-q", "--dry-run", "--no-deps", "--ignore-installed",
+                               "-r", str(listing)], capture_output=True, text=True, env=env)
+        bad = re.findall(r"No matching distribution found for (\S+)", proc.stderr)
+        if proc.returncode == 0 or not bad or bad[0] not in pins:
+            if proc.returncode != 0:
+                raise RuntimeError(f"pip cannot install Colab's versions here:\n{proc.stderr[-2000:]}")
+            return pins, dropped
+        pins.remove(bad[0])
+        dropped.append(bad[0])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("venv", type=Path)
+    ap.add_argument("--torch-from", type=Path, default=ROOT / ".venv", help="the venv whose torch to use")
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    venv, py = args.venv.resolve(), args.venv.resolve() / "bin" / "python"
+    if venv.exists():
+        shutil.rmtree(venv)
+    _step(f"venv {venv} (Python {sys.version.split()[0]})", [sys.executable, "-m", "venv", str(venv)])
+    site = _site_packages(py)
+    pins = [ln for ln in CONSTRAINTS.read_text(encoding="utf-8").splitlines() if ln and not ln.startswith("#")]
+    names = {ln.split("==")[0].lower().replace("_", "-").replace(".", "-") for ln in pins}
+    linked = link_torch(args.torch_from.resolve() / "bin" / "python", venv / "torch-site", names)
+    (site / "zz-torch-from-project-venv.pth").write_text(str(venv / "torch-site") + "\n", encoding="utf-8")
+    print(f"--- linked from {args.torch_from}: {', '.join(linked)}")
+    BUILD.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    t1 = time.perf_counter()
+    usable, dropped = drop_unavailable(py, [ln for ln in pins if ln.split("==")[0] not in TORCH_FAMILY], env)
+    (BUILD / "colab-unavailable.txt").write_text("".join(f"{d}\n" for d in dropped), encoding="utf-8")
+    print(f"--- Colab's versions that pip cannot install for Python {sys.version.split()[0]} (its newest "
+          f"instead): {', '.join(dropped) or 'none'} ({time.perf_counter() - t1:.0f} s)")
+    shipped = BUILD / "colab-shipped.txt"
+    shipped.write_text("\n".join(usable) + "\n", encoding="utf-8")
+    _step(f"Colab's versions of {len(usable)} packages (constraints/colab.txt; torch aside)",
+          [str(py), "-m", "pip", "install", "-q", "-r", str(shipped), "-c", str(shipped)], env=env)
+    colab_cell = [str(py), "-m", "helpers.colab", "install", "requirements.txt", "requirements-scale.txt"]
+    _step("the Colab cell, dry run", colab_cell + ["--dry-run", "--report", str(BUILD / "dry-run.json")],
+          env=env, cwd=ROOT)
+    _step("the Colab cell (notebooks 01-06) and notebook 07's Ray/Milvus cell", colab_cell, env=env, cwd=ROOT)
+    _step("the test runner", [str(py), "-m", "helpers.colab", "install", "nbval"], env=env, cwd=ROOT)
+    (venv / ".installed").touch()
+    print(f"Colab-like venv ready in {time.perf_counter() - t0:.0f} s: {venv}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
