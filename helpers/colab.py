@@ -31,8 +31,16 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-__all__ = ["Installed", "InstallResult", "installed_versions", "read_requirements", "missing", "pip_command",
-           "install_missing", "in_colab"]
+__all__ = [
+    "InstallResult",
+    "Installed",
+    "in_colab",
+    "install_missing",
+    "installed_versions",
+    "missing",
+    "pip_command",
+    "read_requirements",
+]
 
 
 @dataclass(frozen=True)
@@ -142,9 +150,7 @@ def missing(requirements: Sequence[Requirement], installed: Mapping[str, str]) -
         if req.marker is not None and not req.marker.evaluate():
             continue
         name = canonicalize_name(req.name)
-        if name not in installed:
-            out.append(req)
-        elif req.extras and any(canonicalize_name(d.name) not in installed for d in _extra_deps(name, req.extras)):
+        if name not in installed or req.extras and any(canonicalize_name(d.name) not in installed for d in _extra_deps(name, req.extras)):
             out.append(req)
     return out
 
@@ -208,7 +214,8 @@ def install_missing(*requirements: str | Path, install: bool | None = None, dry_
     with tempfile.TemporaryDirectory() as tmp:
         pins = write_constraints(have, Path(tmp) / "installed.txt")
         out = Path(report) if report is not None else Path(tmp) / "report.json"
-        proc = subprocess.run(pip_command(todo, pins, dry_run=dry_run, report=out), capture_output=True, text=True)
+        proc = subprocess.run(pip_command(todo, pins, dry_run=dry_run, report=out), check=False, capture_output=True,
+                              text=True)
         if proc.returncode != 0:  # e.g. a missing package needs a newer version of an installed one
             raise RuntimeError(f"pip could not install {', '.join(result.missing)} without changing an installed "
                                f"package (every installed version is pinned):\n{proc.stderr.strip()[-3000:]}")

@@ -17,6 +17,7 @@ import argparse
 import re
 import subprocess
 import sys
+import tempfile
 from importlib import metadata
 from pathlib import Path
 from urllib.parse import unquote
@@ -35,6 +36,39 @@ JUPYTER_STACK = ("ipykernel", "ipython", "ipywidgets", "widgetsnbextension", "ju
                  "ipython-genutils", "nbformat", "nbclient", "nbconvert", "pytest", "packaging", "pip")
 #: Colab's builds of these come from download.pytorch.org and do not install here (see README, "Tests").
 TORCH_FAMILY = ("torch", "torchvision")
+#: The comment line that lists Colab's pins pip cannot install for CI's Python (e.g. a release for 3.12+ only).
+UNAVAILABLE_PREFIX = "# Not installable for Python "
+
+
+def python_tag() -> str:
+    return f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def unavailable_pins(pins: list[str], python: str = sys.executable) -> list[str]:
+    """Those of ``pins`` (``name==version``) that pip cannot install for ``python`` (asks pip, dry run, no deps)."""
+    pins, dropped = list(pins), []
+    with tempfile.TemporaryDirectory() as tmp:
+        listing = Path(tmp) / "pins.txt"
+        while True:
+            listing.write_text("\n".join(pins) + "\n", encoding="utf-8")
+            proc = subprocess.run([python, "-m", "pip", "install", "-q", "--dry-run", "--no-deps", "--ignore-installed",
+                                   "-r", str(listing)], check=False, capture_output=True, text=True)
+            if proc.returncode == 0:
+                return dropped
+            bad = re.findall(r"No matching distribution found for (\S+)", proc.stderr)
+            if not bad or bad[0] not in pins:
+                raise RuntimeError(f"pip cannot check Colab's versions here:\n{proc.stderr[-2000:]}")
+            pins.remove(bad[0])
+            dropped.append(bad[0])
+
+
+def read_unavailable(text: str, python: str | None = None) -> list[str] | None:
+    """The pins the constraints file says do not install for ``python`` (None: not recorded for that Python)."""
+    python = python or python_tag()
+    for line in text.splitlines():
+        if line.startswith(UNAVAILABLE_PREFIX + python + ":"):
+            return [p for p in line.split(":", 1)[1].replace(",", " ").split() if "==" in p]
+    return None
 
 
 def parse_freeze(text: str) -> dict[str, tuple[str, str]]:
@@ -108,13 +142,13 @@ def git_source(repo: Path) -> tuple[str, str]:
 
     freeze = git("show", "HEAD:pip-freeze.txt")
     commit, date, subject = git("log", "-1", "--date=short", "--format=%H%n%ad%n%s").splitlines()[:3]
-    python = re.search(r"^Python (\S+)", git("show", "HEAD:os-info.txt"), re.M)
+    python = re.search(r"^Python (\S+)", git("show", "HEAD:os-info.txt"), re.MULTILINE)
     source = (f"googlecolab/backend-info pip-freeze.txt (CPU runtime), commit {commit[:12]} of {date} "
               f"({subject!r})" + (f"; Colab's Python is {python.group(1)}" if python else ""))
     return freeze, source
 
 
-def render(freeze: dict[str, tuple[str, str]], names: set[str], source: str) -> str:
+def render(freeze: dict[str, tuple[str, str]], names: set[str], source: str, unavailable: list[str]) -> str:
     kept = sorted(n for n in names if n in freeze)
     lines = [
         "# Colab's versions of the packages we use (our requirements, their dependencies, the Jupyter stack).",
@@ -123,6 +157,8 @@ def render(freeze: dict[str, tuple[str, str]], names: set[str], source: str) -> 
         "# Used by `make test-colab` (the Colab-like venv) and tests/test_colab_versions.py. Colab's torch and",
         "# torchvision are CPU builds from download.pytorch.org that do not install here: the Colab-like venv",
         "# keeps this machine's torch instead (the lines stay, as Colab's truth).",
+        (f"{UNAVAILABLE_PREFIX}{python_tag()}: {', '.join(unavailable) or 'none'} (the Colab-like venv takes pip's "
+        "newest for its Python instead)."),
     ]
     lines += [f"{freeze[n][0]}=={freeze[n][1]}" for n in kept]
     return "\n".join(lines) + "\n"
@@ -141,14 +177,17 @@ def main() -> int:
         text = args.source.read_text(encoding="utf-8")
         label = args.label or str(args.source)
     freeze = parse_freeze(text)
-    new = render(freeze, closure(requirement_roots()), label)
+    names = closure(requirement_roots())
+    pins = [f"{freeze[n][0]}=={freeze[n][1]}" for n in sorted(names & set(freeze)) if n not in TORCH_FAMILY]
+    print(f"asking pip which of {len(pins)} pins install for Python {python_tag()} (a few minutes) ...", flush=True)
+    new = render(freeze, names, label, unavailable_pins(pins))
     if args.check:
         same = args.out.exists() and args.out.read_text(encoding="utf-8") == new
         print(f"{args.out}: {'up to date' if same else 'OUT OF DATE'}")
         return 0 if same else 1
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(new, encoding="utf-8")
-    print(f"wrote {args.out}: {new.count(chr(10)) - 6} packages")
+    print(f"wrote {args.out}: {sum(not ln.startswith('#') for ln in new.splitlines())} packages")
     return 0
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -25,7 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tools.colab_constraints import OUT as CONSTRAINTS, TORCH_FAMILY  # noqa: E402
+from tools.colab_constraints import OUT, TORCH_FAMILY, python_tag, read_unavailable, unavailable_pins
+
+CONSTRAINTS = OUT
 
 BUILD = ROOT / "build" / "colab"
 
@@ -87,23 +88,6 @@ print(json.dumps(out))
     return sorted(found)
 
 
-def drop_unavailable(py: Path, pins: list[str], env: dict) -> tuple[list[str], list[str]]:
-    """Split Colab's pins into those pip can install for this Python and those it cannot (e.g. Python 3.13 only)."""
-    pins, dropped = list(pins), []
-    while True:
-        listing = BUILD / "colab-try.txt"
-        listing.write_text("\n".join(pins) + "\n", encoding="utf-8")
-        proc = subprocess.run([str(py), "-m", "pip", "install", "-q", "--dry-run", "--no-deps", "--ignore-installed",
-                               "-r", str(listing)], capture_output=True, text=True, env=env)
-        bad = re.findall(r"No matching distribution found for (\S+)", proc.stderr)
-        if proc.returncode == 0 or not bad or bad[0] not in pins:
-            if proc.returncode != 0:
-                raise RuntimeError(f"pip cannot install Colab's versions here:\n{proc.stderr[-2000:]}")
-            return pins, dropped
-        pins.remove(bad[0])
-        dropped.append(bad[0])
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("venv", type=Path)
@@ -123,10 +107,14 @@ def main() -> int:
     BUILD.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     t1 = time.perf_counter()
-    usable, dropped = drop_unavailable(py, [ln for ln in pins if ln.split("==")[0] not in TORCH_FAMILY], env)
+    candidates = [ln for ln in pins if ln.split("==")[0] not in TORCH_FAMILY]
+    dropped = read_unavailable(CONSTRAINTS.read_text(encoding="utf-8"))
+    if dropped is None:  # not recorded for this Python: ask pip (slow; tools/colab_constraints.py records it)
+        dropped = unavailable_pins(candidates, str(py))
+    usable = [ln for ln in candidates if ln not in dropped]
     (BUILD / "colab-unavailable.txt").write_text("".join(f"{d}\n" for d in dropped), encoding="utf-8")
-    print(f"--- Colab's versions that pip cannot install for Python {sys.version.split()[0]} (its newest "
-          f"instead): {', '.join(dropped) or 'none'} ({time.perf_counter() - t1:.0f} s)")
+    print(f"--- Colab's versions that pip cannot install for Python {python_tag()} (pip's newest instead): "
+          f"{', '.join(dropped) or 'none'} ({time.perf_counter() - t1:.0f} s)")
     shipped = BUILD / "colab-shipped.txt"
     shipped.write_text("\n".join(usable) + "\n", encoding="utf-8")
     _step(f"Colab's versions of {len(usable)} packages (constraints/colab.txt; torch aside)",

@@ -43,11 +43,11 @@ NOTEBOOKS = [
     ("05_clip_text_and_images.ipynb", "Text and images in one space (CLIP)",
      "Text-to-image search and zero-shot classification with CLIP; the modality gap."),
     ("06_your_own_collection.ipynb", "Capstone: your own collection",
-     "Index your own photos and notes once (on disk, by content hash), search them three ways, map them, "
-     "find near-duplicates, export to the Embedding Projector; exact vs approximate search."),
+     ("Index your own photos and notes once (on disk, by content hash), search them three ways, map them, "
+      "find near-duplicates, export to the Embedding Projector; exact vs approximate search.")),
     ("07_beyond_one_machine.ipynb", "Beyond one machine: Ray Data and a vector database",
-     "A cost model from measured throughput; batch embedding with Ray Data (same vectors); search in Milvus "
-     "(same results as exact); what a cluster changes; memory per vector and quantisation."),
+     ("A cost model from measured throughput; batch embedding with Ray Data (same vectors); search in Milvus "
+      "(same results as exact); what a cluster changes; memory per vector and quantisation.")),
 ]
 TAGS = ("shared-nav-top", "shared-colab", "shared-setup", "shared-nav-bottom")
 README_START, README_END = "<!-- notebooks:start -->", "<!-- notebooks:end -->"
