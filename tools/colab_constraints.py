@@ -36,6 +36,8 @@ JUPYTER_STACK = ("ipykernel", "ipython", "ipywidgets", "widgetsnbextension", "ju
                  "ipython-genutils", "nbformat", "nbclient", "nbconvert", "pytest", "packaging", "pip")
 #: Colab's builds of these come from download.pytorch.org and do not install here (see README, "Tests").
 TORCH_FAMILY = ("torch", "torchvision")
+#: This machine's torch is a CUDA build: its CUDA libraries and triton are no dependency of Colab's CPU torch.
+CUDA_BUILD = re.compile(r"^(nvidia-|cuda-|triton$)")
 #: The comment line that lists Colab's pins pip cannot install for CI's Python (e.g. a release for 3.12+ only).
 UNAVAILABLE_PREFIX = "# Not installable for Python "
 
@@ -115,6 +117,8 @@ def closure(roots: list[Requirement]) -> set[str]:
     while todo:
         req, extras = todo.pop()
         name = canonicalize_name(req.name)
+        if CUDA_BUILD.match(name):
+            continue
         key = name + "[" + ",".join(sorted(extras)) + "]"
         if key in seen:
             continue

@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tools.colab_constraints import OUT, TORCH_FAMILY, python_tag, read_unavailable, unavailable_pins
+from tools.colab_constraints import CUDA_BUILD, OUT, TORCH_FAMILY, python_tag, read_unavailable, unavailable_pins
 
 CONSTRAINTS = OUT
 
@@ -44,35 +44,38 @@ def _site_packages(python: Path) -> Path:
     return Path(out)
 
 
-def link_torch(source_python: Path, target: Path, colab_names: set[str]) -> list[str]:
-    """Link torch, torchvision and their dependencies that Colab does not list from another environment.
+def link_torch(source_python: Path, target: Path, colab_names: set[str]) -> dict[str, str]:
+    """Link torch, torchvision and their dependencies that Colab does not list (CUDA, triton) from another venv.
 
-    Returns the distributions linked. Their files are symlinked into ``target`` (one link per top-level name).
+    Returns ``{name: version}`` of the distributions linked; their files are symlinked into ``target``.
     """
     code = f"""
-import json, sys
+import json, re, sys
 from importlib import metadata
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name as c
 colab = set(json.loads(sys.argv[1]))
-todo, seen, out = list({list(TORCH_FAMILY)!r}), set(), {{}}
+family = {list(TORCH_FAMILY)!r}
+cuda = re.compile({CUDA_BUILD.pattern!r})
+todo, seen, out = [(n, ()) for n in family], set(), {{}}
 while todo:
-    n = c(todo.pop())
-    if n in seen:
+    n, extras = todo.pop()
+    n = c(n)
+    if (n, extras) in seen:
         continue
-    seen.add(n)
+    seen.add((n, extras))
     try:
         d = metadata.distribution(n)
     except metadata.PackageNotFoundError:
         continue
-    if n in colab and n not in {list(TORCH_FAMILY)!r}:
+    if n in colab and n not in family and not cuda.match(n):
         continue
     tops = {{str(f).split('/')[0] for f in d.files or [] if not str(f).startswith('..')}}
-    out[n] = [str(d.locate_file(t)) for t in tops]
+    out[n] = (d.version, [str(d.locate_file(t)) for t in tops])
     for r in d.requires or []:
         r = Requirement(r)
-        if r.marker is None or r.marker.evaluate({{'extra': ''}}):
-            todo.append(r.name)
+        if r.marker is None or any(r.marker.evaluate({{'extra': e}}) for e in extras + ('',)):
+            todo.append((r.name, tuple(sorted(r.extras))))
 print(json.dumps(out))
 """
     import json
@@ -80,12 +83,12 @@ print(json.dumps(out))
     found = json.loads(subprocess.run([str(source_python), "-c", code, json.dumps(sorted(colab_names))], check=True,
                                       capture_output=True, text=True).stdout)
     target.mkdir(parents=True, exist_ok=True)
-    for paths in found.values():
+    for _, paths in found.values():
         for p in map(Path, paths):
             link = target / p.name
             if p.exists() and not link.exists() and p.name != "__pycache__":
                 link.symlink_to(p)
-    return sorted(found)
+    return {n: v for n, (v, _) in sorted(found.items())}
 
 
 def main() -> int:
@@ -103,7 +106,7 @@ def main() -> int:
     names = {ln.split("==")[0].lower().replace("_", "-").replace(".", "-") for ln in pins}
     linked = link_torch(args.torch_from.resolve() / "bin" / "python", venv / "torch-site", names)
     (site / "zz-torch-from-project-venv.pth").write_text(str(venv / "torch-site") + "\n", encoding="utf-8")
-    print(f"--- linked from {args.torch_from}: {', '.join(linked)}")
+    print(f"--- linked from {args.torch_from}: {', '.join(f'{n} {v}' for n, v in linked.items())}")
     BUILD.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     t1 = time.perf_counter()
@@ -117,8 +120,10 @@ def main() -> int:
           f"{', '.join(dropped) or 'none'} ({time.perf_counter() - t1:.0f} s)")
     shipped = BUILD / "colab-shipped.txt"
     shipped.write_text("\n".join(usable) + "\n", encoding="utf-8")
+    held = BUILD / "colab-held.txt"  # Colab's pins and the linked torch, which pip may not replace
+    held.write_text("\n".join(usable + [f"{n}=={v}" for n, v in linked.items()]) + "\n", encoding="utf-8")
     _step(f"Colab's versions of {len(usable)} packages (constraints/colab.txt; torch aside)",
-          [str(py), "-m", "pip", "install", "-q", "-r", str(shipped), "-c", str(shipped)], env=env)
+          [str(py), "-m", "pip", "install", "-q", "-r", str(shipped), "-c", str(held)], env=env)
     colab_cell = [str(py), "-m", "helpers.colab", "install", "requirements.txt", "requirements-scale.txt"]
     _step("the Colab cell, dry run", colab_cell + ["--dry-run", "--report", str(BUILD / "dry-run.json")],
           env=env, cwd=ROOT)
