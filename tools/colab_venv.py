@@ -24,6 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
 from tools.colab_constraints import CUDA_BUILD, OUT, TORCH_FAMILY, python_tag, read_unavailable, unavailable_pins
 
 CONSTRAINTS = OUT
@@ -47,7 +50,8 @@ def _site_packages(python: Path) -> Path:
 def link_torch(source_python: Path, target: Path, colab_names: set[str]) -> dict[str, str]:
     """Link torch, torchvision and their dependencies that Colab does not list (CUDA, triton) from another venv.
 
-    Returns ``{name: version}`` of the distributions linked; their files are symlinked into ``target``.
+    Returns ``{name: (version, requirements)}`` of the distributions linked; their files are symlinked into
+    ``target``.
     """
     code = f"""
 import json, re, sys
@@ -71,7 +75,7 @@ while todo:
     if n in colab and n not in family and not cuda.match(n):
         continue
     tops = {{str(f).split('/')[0] for f in d.files or [] if not str(f).startswith('..')}}
-    out[n] = (d.version, [str(d.locate_file(t)) for t in tops])
+    out[n] = (d.version, [str(d.locate_file(t)) for t in tops], d.requires or [])
     for r in d.requires or []:
         r = Requirement(r)
         if r.marker is None or any(r.marker.evaluate({{'extra': e}}) for e in extras + ('',)):
@@ -83,12 +87,12 @@ print(json.dumps(out))
     found = json.loads(subprocess.run([str(source_python), "-c", code, json.dumps(sorted(colab_names))], check=True,
                                       capture_output=True, text=True).stdout)
     target.mkdir(parents=True, exist_ok=True)
-    for _, paths in found.values():
+    for _, paths, _ in found.values():
         for p in map(Path, paths):
             link = target / p.name
             if p.exists() and not link.exists() and p.name != "__pycache__":
                 link.symlink_to(p)
-    return {n: v for n, (v, _) in sorted(found.items())}
+    return {n: (v, requires) for n, (v, _, requires) in sorted(found.items())}
 
 
 def main() -> int:
@@ -106,7 +110,7 @@ def main() -> int:
     names = {ln.split("==")[0].lower().replace("_", "-").replace(".", "-") for ln in pins}
     linked = link_torch(args.torch_from.resolve() / "bin" / "python", venv / "torch-site", names)
     (site / "zz-torch-from-project-venv.pth").write_text(str(venv / "torch-site") + "\n", encoding="utf-8")
-    print(f"--- linked from {args.torch_from}: {', '.join(f'{n} {v}' for n, v in linked.items())}")
+    print(f"--- linked from {args.torch_from}: {', '.join(f'{n} {v}' for n, (v, _) in linked.items())}")
     BUILD.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     t1 = time.perf_counter()
@@ -114,14 +118,26 @@ def main() -> int:
     dropped = read_unavailable(CONSTRAINTS.read_text(encoding="utf-8"))
     if dropped is None:  # not recorded for this Python: ask pip (slow; tools/colab_constraints.py records it)
         dropped = unavailable_pins(candidates, str(py))
+    unavailable, dropped = list(dropped), list(dropped)
+    # this machine's torch may need a newer version of one of Colab's packages (torch 2.14.1: setuptools>=77.0.3)
+    needs = [Requirement(r) for _, reqs in linked.values() for r in reqs]
+    needs = [r for r in needs if r.marker is None or r.marker.evaluate({"extra": ""})]
+    for pin in candidates:
+        name, version = pin.split("==")
+        clash = [str(r) for r in needs if canonicalize_name(r.name) == canonicalize_name(name)
+                 and not r.specifier.contains(version, prereleases=True)]
+        if clash:
+            print(f"--- Colab's {pin} is held back here: this machine's torch needs {', '.join(clash)}")
+            dropped.append(pin)
     usable = [ln for ln in candidates if ln not in dropped]
+    # what is not at Colab's version here, for tests/test_colab_versions.py
     (BUILD / "colab-unavailable.txt").write_text("".join(f"{d}\n" for d in dropped), encoding="utf-8")
     print(f"--- Colab's versions that pip cannot install for Python {python_tag()} (pip's newest instead): "
-          f"{', '.join(dropped) or 'none'} ({time.perf_counter() - t1:.0f} s)")
+          f"{', '.join(unavailable) or 'none'} ({time.perf_counter() - t1:.0f} s)")
     shipped = BUILD / "colab-shipped.txt"
     shipped.write_text("\n".join(usable) + "\n", encoding="utf-8")
     held = BUILD / "colab-held.txt"  # Colab's pins and the linked torch, which pip may not replace
-    held.write_text("\n".join(usable + [f"{n}=={v}" for n, v in linked.items()]) + "\n", encoding="utf-8")
+    held.write_text("\n".join(usable + [f"{n}=={v}" for n, (v, _) in linked.items()]) + "\n", encoding="utf-8")
     _step(f"Colab's versions of {len(usable)} packages (constraints/colab.txt; torch aside)",
           [str(py), "-m", "pip", "install", "-q", "-r", str(shipped), "-c", str(held)], env=env)
     colab_cell = [str(py), "-m", "helpers.colab", "install", "requirements.txt", "requirements-scale.txt"]
