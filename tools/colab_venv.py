@@ -140,10 +140,11 @@ def main() -> int:
     held.write_text("\n".join(usable + [f"{n}=={v}" for n, (v, _) in linked.items()]) + "\n", encoding="utf-8")
     _step(f"Colab's versions of {len(usable)} packages (constraints/colab.txt; torch aside)",
           [str(py), "-m", "pip", "install", "-q", "-r", str(shipped), "-c", str(held)], env=env)
-    colab_cell = [str(py), "-m", "helpers.colab", "install", "requirements.txt", "requirements-scale.txt"]
-    _step("the Colab cell, dry run", colab_cell + ["--dry-run", "--report", str(BUILD / "dry-run.json")],
-          env=env, cwd=ROOT)
-    _step("the Colab cell (notebooks 01-06) and notebook 07's Ray/Milvus cell", colab_cell, env=env, cwd=ROOT)
+    colab_cell = [str(py), "-m", "helpers.colab", "install"]
+    _step("the Colab cells, dry run", colab_cell + ["requirements.txt", "requirements-scale.txt", "--dry-run",
+                                                    "--report", str(BUILD / "dry-run.json")], env=env, cwd=ROOT)
+    _step("the Colab cell of every notebook", colab_cell + ["requirements.txt"], env=env, cwd=ROOT)
+    _step("notebook 07's Ray/Milvus cell", colab_cell + ["requirements-scale.txt"], env=env, cwd=ROOT)
     _step("the test runner", [str(py), "-m", "helpers.colab", "install", "nbval"], env=env, cwd=ROOT)
     (venv / ".installed").touch()
     print(f"Colab-like venv ready in {time.perf_counter() - t0:.0f} s: {venv}")
