@@ -1,16 +1,21 @@
 # Two commands for a fresh machine (see README):
 #   make notebooks   set up, then execute all notebooks into build/ (.ipynb + .html)
 #   make test        set up, then run the tests (helpers + every notebook, offline preset)
+# and for CI (.ci/run calls both):
+#   make test-colab  a second venv with Colab's versions (constraints/colab.txt), built by the notebooks'
+#                    Colab cell itself; every notebook again (nbval, strict) and the widget tests there
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
+COLAB_VENV ?= .venv-colab
+COLAB_PY   := $(COLAB_VENV)/bin/python
 
 # A local folder that already holds the photos (workshop USB stick, CI's ../shared copy).
 ifneq ($(wildcard ../shared/data/images/SOURCES.csv),)
 export EMBEDDINGS_IMAGE_MIRROR ?= $(abspath ../shared/data/images)
 endif
 
-.PHONY: setup notebooks test prepare-workshop bench sync clean
+.PHONY: setup notebooks test test-colab colab-constraints prepare-workshop bench sync clean
 
 $(VENV)/.installed: requirements.txt requirements-scale.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +32,21 @@ notebooks: setup
 test: setup
 	$(PY) -m pytest
 
+# torch and torchvision come from $(VENV) (Colab's CPU builds do not install here); see tools/colab_venv.py
+$(COLAB_VENV)/.installed: $(VENV)/.installed constraints/colab.txt requirements.txt requirements-scale.txt \
+		helpers/colab.py tools/colab_venv.py
+	$(PY) tools/colab_venv.py $(COLAB_VENV) --torch-from $(VENV)
+
+test-colab: setup $(COLAB_VENV)/.installed
+	EMBEDDINGS_COLAB_VENV=1 PYTHONPATH=$(CURDIR) $(COLAB_PY) -m pytest -p no:cacheprovider \
+		tests/test_colab_versions.py tests/test_colab_install.py tests/test_widget.py notebooks/
+
+# Colab moves every few months: make colab-constraints BACKEND_INFO=path/to/a/clone/of/googlecolab/backend-info
+colab-constraints: setup
+	$(PY) tools/colab_constraints.py $(BACKEND_INFO)
+
 prepare-workshop: setup
-	$(PY) -m helpers.prepare
+	$(PY) tools/prepare_workshop.py
 
 bench: setup
 	$(PY) benchmarks/bench_text.py
@@ -42,4 +60,4 @@ sync: setup
 	$(PY) tools/sync_notebooks.py
 
 clean:
-	rm -rf build .pytest_cache
+	rm -rf build .pytest_cache $(COLAB_VENV)

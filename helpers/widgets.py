@@ -23,7 +23,7 @@ from .images import thumbnail
 from .retrieval import normalize_blocks, per_modality_scores, rank
 from .similarity import validate_weights
 
-__all__ = ["WeightedRanker", "WeightExplorer"]
+__all__ = ["WeightExplorer", "WeightedRanker"]
 
 LIVE_MEAN_MAX_ITEMS = 1000  #: above this, no live mean precision@k by default (it keeps n x n matrices)
 

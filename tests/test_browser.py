@@ -51,7 +51,7 @@ def _free_port() -> int:
 
 
 def _get(url: str, timeout: float = 5.0):
-    with urllib.request.urlopen(url, timeout=timeout) as r:  # noqa: S310 - local server only
+    with urllib.request.urlopen(url, timeout=timeout) as r:
         return json.loads(r.read().decode())
 
 
@@ -62,8 +62,8 @@ def _stop(proc: subprocess.Popen, base: str, token: str) -> None:
     try:
         for k in _get(f"{base}/api/kernels?token={token}", timeout=3):
             req = urllib.request.Request(f"{base}/api/kernels/{k['id']}?token={token}", method="DELETE")
-            urllib.request.urlopen(req, timeout=5).close()  # noqa: S310
-    except Exception:  # noqa: BLE001 - best effort; the process kill below is the guarantee
+            urllib.request.urlopen(req, timeout=5).close()
+    except Exception:  # noqa: BLE001, S110 - best effort; the process kill below is the guarantee
         pass
     try:
         family = psutil.Process(proc.pid).children(recursive=True)
@@ -106,7 +106,7 @@ def lab(tmp_path):
     env.pop("MPLBACKEND", None)  # the kernel draws inline, as for a user
     port, token = _free_port(), secrets.token_hex(16)
     base = f"http://127.0.0.1:{port}"
-    log = open(tmp_path / "jupyterlab.log", "w")
+    log = open(tmp_path / "jupyterlab.log", "w")  # noqa: SIM115 - the server writes to it until the fixture ends
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
          "--port-retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
@@ -165,7 +165,7 @@ def _wait_state(page, predicate, timeout_s: float, what: str) -> dict:
 def test_notebook_04_slider_reranks_in_chromium(lab):
     from playwright.sync_api import sync_playwright
 
-    base, token, tmp = lab
+    base, token, _tmp = lab
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, timeout=60_000)
         try:

@@ -37,3 +37,7 @@ def test_notebook_runs_in_colab_layout(path, content, monkeypatch):
     cwd, *sys_path = nb.cells[-1].outputs[0]["text"].splitlines()
     assert os.path.join(str(content), "embeddings-hands-on") in sys_path, "the Colab branch was not taken"
     assert cwd == str(content)
+    # this venv has every requirement: the Colab cell (helpers.colab.install_missing) says so and runs no pip
+    colab_cell = next(c for c in nb.cells if "shared-colab" in c.metadata.get("tags", []))
+    printed = "".join(o.get("text", "") for o in colab_cell.outputs)
+    assert printed.startswith("Nothing to install"), printed

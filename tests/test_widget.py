@@ -228,3 +228,28 @@ def test_static_figure_rows_can_each_carry_their_own_query(blocks):
         assert first.get_title() == f"query: item {q}"
         assert f"{hits}/3 same category" in first.get_ylabel()
     plt.close(fig)
+
+
+def test_the_widget_tree_serialises_for_the_front_end_under_this_ipywidgets(blocks):
+    """What Colab's front end (ipywidgets 7.7) or JupyterLab's (8.x) receives: every model's state, slider moves included.
+
+    `make test` runs this with ipywidgets 8, `make test-colab` with Colab's 7.7.1.
+    """
+    import ipywidgets
+    from ipywidgets.embed import embed_data
+
+    rng = np.random.default_rng(4)
+    images = [rng.integers(0, 255, size=(16, 16, 3), dtype=np.uint8) for _ in range(40)]
+    ex = WeightExplorer(blocks, [f"item {i}" for i in range(40)], images, groups=["a", "b"] * 20, query=2)
+    ex.sliders["text"].value = 0.25  # a user's move, through the slider's observer
+    data = embed_data(views=[ex.widget])
+    states = {mid: m["state"] for mid, m in data["manager_state"]["state"].items()}
+    assert data["view_specs"][0]["model_id"] == ex.widget.model_id
+    assert states[ex.sliders["text"].model_id]["value"] == 0.25
+    assert states[ex.ranking_html.model_id]["value"] == ex.ranking_html.value and ex.ranking[0] in ex.ranking_html.value
+    assert states[ex.query_dropdown.model_id]["index"] == 2
+    major = int(ipywidgets.__version__.split(".")[0])
+    assert major in (7, 8), ipywidgets.__version__
+    versions = {m["model_module_version"] for m in data["manager_state"]["state"].values()
+                if m["model_module"] == "@jupyter-widgets/controls"}
+    assert versions == {"1.5.0" if major == 7 else "2.0.0"}, versions

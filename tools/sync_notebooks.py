@@ -3,7 +3,7 @@
 Shared cells are found by their tag (cell metadata ``tags``):
 
 * ``shared-nav-top``    - title bar: contents, previous/next, "Open in Colab" badge
-* ``shared-colab``      - Colab setup: clone + install what is missing; does nothing elsewhere
+* ``shared-colab``      - Colab setup: clone + install what Colab lacks (helpers.colab); does nothing elsewhere
 * ``shared-setup``      - imports ``helpers`` and prints the preset banner
 * ``shared-nav-bottom`` - previous/next links
 
@@ -43,11 +43,11 @@ NOTEBOOKS = [
     ("05_clip_text_and_images.ipynb", "Text and images in one space (CLIP)",
      "Text-to-image search and zero-shot classification with CLIP; the modality gap."),
     ("06_your_own_collection.ipynb", "Capstone: your own collection",
-     "Index your own photos and notes once (on disk, by content hash), search them three ways, map them, "
-     "find near-duplicates, export to the Embedding Projector; exact vs approximate search."),
+     ("Index your own photos and notes once (on disk, by content hash), search them three ways, map them, "
+      "find near-duplicates, export to the Embedding Projector; exact vs approximate search.")),
     ("07_beyond_one_machine.ipynb", "Beyond one machine: Ray Data and a vector database",
-     "A cost model from measured throughput; batch embedding with Ray Data (same vectors); search in Milvus "
-     "(same results as exact); what a cluster changes; memory per vector and quantisation."),
+     ("A cost model from measured throughput; batch embedding with Ray Data (same vectors); search in Milvus "
+      "(same results as exact); what a cluster changes; memory per vector and quantisation.")),
 ]
 TAGS = ("shared-nav-top", "shared-colab", "shared-setup", "shared-nav-bottom")
 README_START, README_END = "<!-- notebooks:start -->", "<!-- notebooks:end -->"
@@ -81,7 +81,8 @@ def _nav(i: int) -> str:
 def shared_cells(i: int) -> dict[str, tuple[str, str]]:
     nb_file, title, _ = NOTEBOOKS[i]
     url = repo_url()
-    colab = f'''# Colab only: fetch the code and install what Colab lacks. Elsewhere this cell does nothing.
+    colab = f'''# Colab only: fetch the code, then install what Colab lacks (never replacing a package Colab ships).
+# The first run takes a minute or two and prints what it installed; elsewhere this cell does nothing.
 import sys
 
 if "google.colab" in sys.modules:
@@ -90,8 +91,10 @@ if "google.colab" in sys.modules:
 
     if not os.path.isdir("embeddings-hands-on"):
         subprocess.run(["git", "clone", "-q", "--depth", "1", "{url}", "embeddings-hands-on"], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r", "embeddings-hands-on/requirements.txt"], check=True)
-    sys.path.insert(0, os.path.abspath("embeddings-hands-on"))'''
+    sys.path.insert(0, os.path.abspath("embeddings-hands-on"))
+    from helpers.colab import install_missing
+
+    install_missing("requirements.txt")'''
     setup = '''# Setup: seeds, plot defaults, and a banner naming the models in use (preset: $EMBEDDINGS_MODELS).
 import os
 import sys
