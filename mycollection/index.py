@@ -84,6 +84,9 @@ class Collection:
 def _examine(root: Path, e: FileEntry, skip_by_key: dict[str, str]) -> dict:
     """The manifest record of one new or changed file: its key(s), or why it is skipped."""
     rec: dict = {"kind": e.kind, "size": e.size, "mtime_ns": e.mtime_ns, "key": None, "skip": None, "notes": []}
+    if e.problem:  # found by the scan (files.scan): unreadable folder, link loop, named pipe, non-UTF-8 name
+        rec["skip"] = e.problem
+        return rec
     if e.kind == "unsupported":
         rec["skip"] = f"unsupported: {Path(e.rel).suffix or 'no extension'} is neither a photo nor a note"
         return rec
