@@ -17,7 +17,7 @@ from typing import Union
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-__all__ = ["ImageLoadError", "ImageNotFoundError", "ImageInput", "HEIF_SUFFIXES", "heif_support", "load_image",
+__all__ = ["ImageLoadError", "ImageNotFoundError", "ImageUnreadableError", "ImageInput", "HEIF_SUFFIXES", "heif_support", "load_image",
            "load_images", "thumbnail"]
 
 #: iPhone photos (High Efficiency Image File Format): readable once pillow-heif's opener is registered.
@@ -32,6 +32,10 @@ class ImageLoadError(ValueError):
 
 class ImageNotFoundError(ImageLoadError, FileNotFoundError):
     """The path does not exist (catchable as either ImageLoadError or FileNotFoundError)."""
+
+
+class ImageUnreadableError(ImageLoadError, PermissionError):
+    """The file exists but may not be read (catchable as either ImageLoadError or PermissionError)."""
 
 
 def _describe(item: object, index: int | None) -> str:
@@ -109,6 +113,10 @@ def load_image(item: ImageInput, index: int | None = None, target_size: int | No
             img.load()
             upright = ImageOps.exif_transpose(img)
             return _to_rgb(upright)
+    except FileNotFoundError as exc:  # there a moment ago: removed while we read it
+        raise ImageNotFoundError(f"{what}: file not found (removed while it was being read)") from exc
+    except PermissionError as exc:
+        raise ImageUnreadableError(f"{what}: permission denied: check that you may read the file") from exc
     except UnidentifiedImageError as exc:
         raise ImageLoadError(f"{what}: not a recognised image format (is it really an image?)") from exc
     except Image.DecompressionBombError as exc:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.images import ImageLoadError, load_image
+from helpers.images import ImageLoadError, ImageNotFoundError, ImageUnreadableError, load_image
 from .encoders import Encoders, Space, spaces
 from .files import FileEntry, check_folder, scan, sha256_file, sha256_text
 from .notes import NoteError, read_csv_notes, read_note_file
@@ -114,7 +114,8 @@ def _examine(root: Path, e: FileEntry, skip_by_key: dict[str, str]) -> dict:
 
 def _survey(root: Path, old: dict) -> dict[str, dict]:
     """Manifest records for every file: reused when path, size and mtime are unchanged, else examined."""
-    skip_by_key = {r["key"]: r["skip"] for r in old.values() if r.get("key") and r.get("skip")}
+    skip_by_key = {r["key"]: r["skip"] for r in old.values()  # bad content, not a passing read error
+                   if r.get("key") and r.get("skip") and not r["skip"].startswith("unreadable")}
     files = {}
     for e in scan(root):
         prev = old.get(e.rel)
@@ -128,6 +129,8 @@ def _survey(root: Path, old: dict) -> dict[str, dict]:
 def _decode(root: Path, rel: str, size: int):
     try:
         return load_image(root / rel, target_size=size), None
+    except (ImageNotFoundError, ImageUnreadableError) as exc:  # gone or unreadable now, not a bad photo
+        return None, f"unreadable: {str(exc).split(': ', 1)[-1]}"
     except ImageLoadError as exc:
         detail = str(exc).split(": ", 1)[-1]
         tag = "too large" if "too large" in detail else "corrupt"
