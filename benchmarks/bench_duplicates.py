@@ -11,7 +11,8 @@ Methods, each in a fresh process per size (so that its memory is its own):
 * hnsw    - approximate candidates: faiss HNSW (M=16, efSearch=64), each vector's 10 nearest, kept
             when >= threshold (skip with --no-hnsw)
 
-Columns: time; peak memory = tracemalloc's peak of Python/NumPy allocations INCLUDING the vectors
+Columns: time (wall clock) and CPU time (all threads: on a shared machine the wall clock also counts the
+waiting); peak memory = tracemalloc's peak of Python/NumPy allocations INCLUDING the vectors
 (faiss's own C++ memory is not traced, hence also the process's peak RSS (VmHWM), which includes
 the interpreter, NumPy/BLAS and faiss); recall = the share of the exact method's pairs found (the
 exact method is the reference: 1.000 by definition); planted = the share of the planted duplicate pairs
@@ -111,16 +112,16 @@ def worker(args) -> None:
     tracemalloc.start()
     vectors, planted = make_set(base, args.worker_n, args.noise)
     tracemalloc.reset_peak()
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     if args.method == "exact":
         found = near_duplicates(vectors, threshold, max_pairs=10 * len(vectors))
         pairs = {(i, j) for i, j, _ in found}
     else:
         pairs = hnsw_pairs(vectors, threshold)
-    seconds = time.perf_counter() - t
+    seconds, cpu_seconds = time.perf_counter() - t, time.process_time() - cpu
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
-    print(json.dumps({"n": len(vectors), "dim": vectors.shape[1], "seconds": seconds, "peak_mb": peak,
+    print(json.dumps({"n": len(vectors), "dim": vectors.shape[1], "seconds": seconds, "cpu_s": cpu_seconds, "peak_mb": peak,
                       "rss_mb": peak_rss_this_process_mb(), "vectors_mb": vectors.nbytes / 2**20, "threshold": threshold,
                       "pairs": sorted(pairs), "planted": sorted(planted)}))
 
@@ -148,9 +149,9 @@ def main() -> None:
     base, threshold = base_vectors(Path(args.cache))
     print(f"near-duplicates: {len(base)} REAL image vectors ({base.shape[1]}-d, offline EfficientNet-Lite0) grown "
           f"with SYNTHETIC noisy copies (noise {args.noise}), {PLANTED_SHARE:.0%} planted duplicates; calibrated "
-          f"threshold {threshold:.3f}; {os.cpu_count()} CPUs, load average at start {os.getloadavg()[0]:.1f}")
+          f"threshold {threshold:.3f}; {os.cpu_count()} CPUs, load average at start {os.getloadavg()[0]:.1f}", flush=True)
     print("peak = tracemalloc peak incl. the vectors (Python/NumPy allocations); RSS = the worker process's peak (VmHWM)")
-    print(f"{'vectors':>9s} {'method':>7s} {'time s':>8s} {'peak MB':>8s} {'RSS MB':>8s} {'pairs':>8s} "
+    print(f"{'vectors':>9s} {'method':>7s} {'time s':>8s} {'CPU s':>8s} {'peak MB':>8s} {'RSS MB':>8s} {'pairs':>8s} "
           f"{'recall':>7s} {'planted':>8s}")
     peak_100k = None
     for n in [int(s) for s in args.sizes.split(",")]:
@@ -160,7 +161,7 @@ def main() -> None:
         for method, r in rows:
             pairs = {tuple(p) for p in r["pairs"]}
             recall = len(pairs & truth) / max(1, len(truth))
-            print(f"{n:>9,d} {method:>7s} {r['seconds']:8.1f} {r['peak_mb']:8.0f} {r['rss_mb']:8.0f} "
+            print(f"{n:>9,d} {method:>7s} {r['seconds']:8.1f} {r['cpu_s']:8.1f} {r['peak_mb']:8.0f} {r['rss_mb']:8.0f} "
                   f"{len(pairs):>8,d} {recall:7.3f} {len(pairs & planted) / max(1, len(planted)):8.3f}", flush=True)
         if n == 100_000:
             peak_100k = exact["peak_mb"]
