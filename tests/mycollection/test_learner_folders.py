@@ -3,6 +3,7 @@ duplicates; HEIC photos indexed like JPEGs; folders that are unreadable or chang
 from __future__ import annotations
 
 import builtins
+import importlib
 import os
 import subprocess
 import sys
@@ -177,7 +178,7 @@ def test_an_unreadable_file_is_a_named_skip(small, monkeypatch):
 
 
 def test_files_that_vanish_or_appear_while_indexing(small, monkeypatch):
-    import mycollection.index as ix
+    ix = importlib.import_module("mycollection.index")  # the module (the package exports the function index)
 
     real_scan, real_hash = ix.scan, ix.sha256_file
     gone, late = small.path / "IMG_0004.jpg", small.path / "IMG_0005.jpg"
