@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("EMBEDDINGS_MODELS", "offline")
 
-from _common import peak_rss_mb  # noqa: E402
+from _common import peak_rss_mb
 
 
 def peak_rss_this_process_mb() -> float:
@@ -129,7 +129,7 @@ def worker(args) -> None:
 def run(method: str, n: int, args) -> dict:
     cmd = [sys.executable, __file__, "--worker-n", str(n), "--method", method, "--cache", args.cache,
            "--noise", str(args.noise)]
-    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(cmd, check=False, capture_output=True, text=True, cwd=ROOT)
     if out.returncode:
         raise SystemExit(f"{method} at {n}: failed\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])

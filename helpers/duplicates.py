@@ -18,7 +18,7 @@ from PIL import Image, ImageEnhance
 
 from .images import load_image
 
-__all__ = ["COPIES", "make_copies", "Calibration", "calibrate", "MAX_PAIRS", "NearDuplicates", "near_duplicates"]
+__all__ = ["COPIES", "MAX_PAIRS", "Calibration", "NearDuplicates", "calibrate", "make_copies", "near_duplicates"]
 
 
 def _jpeg(img: Image.Image, quality: int = 30) -> Image.Image:

@@ -17,8 +17,17 @@ from typing import Union
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-__all__ = ["ImageLoadError", "ImageNotFoundError", "ImageUnreadableError", "ImageInput", "HEIF_SUFFIXES", "heif_support", "load_image",
-           "load_images", "thumbnail"]
+__all__ = [
+    "HEIF_SUFFIXES",
+    "ImageInput",
+    "ImageLoadError",
+    "ImageNotFoundError",
+    "ImageUnreadableError",
+    "heif_support",
+    "load_image",
+    "load_images",
+    "thumbnail",
+]
 
 #: iPhone photos (High Efficiency Image File Format): readable once pillow-heif's opener is registered.
 HEIF_SUFFIXES = frozenset({".heic", ".heif"})

@@ -40,7 +40,7 @@ def _index(folder: str, progress: bool, quiet: bool = False, engine=None, db: st
         for ref, reason in rep.skipped:
             print(f"skipped: {ref}: {reason}")
         if not coll.items and not rep.skipped:
-            print(f"note: {coll.folder} holds no photos ({', '.join(['.jpg', '.png', '...'])}) and no notes "
+            print(f"note: {coll.folder} holds no photos (.jpg, .png, ...) and no notes "
                   "(.txt, .md, .csv)")
         none = "none" + (" (everything was cached)" if coll.items else "")
         print(f"models loaded: {', '.join(rep.loaded) if rep.loaded else none}; {rep.seconds:.2f} s")
@@ -140,10 +140,10 @@ def _search(coll, args) -> int:
 
 def _calibrated_threshold(coll) -> tuple[float, str]:
     """The near-duplicate threshold for the collection's image model, and how it was measured (cached)."""
-    import helpers.duplicates
-    import helpers.images
     import PIL
 
+    import helpers.duplicates
+    import helpers.images
     from helpers import data
     from helpers.duplicates import calibrate
     from mycollection.sample import CALIBRATION, calibration_photos

@@ -14,9 +14,18 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["PHOTO_SUFFIXES", "NOTE_SUFFIXES", "TABLE_SUFFIXES", "CollectionError", "FileEntry", "scan", "kind_of",
-           "check_folder",
-           "sha256_file", "sha256_text"]
+__all__ = [
+    "NOTE_SUFFIXES",
+    "PHOTO_SUFFIXES",
+    "TABLE_SUFFIXES",
+    "CollectionError",
+    "FileEntry",
+    "check_folder",
+    "kind_of",
+    "scan",
+    "sha256_file",
+    "sha256_text",
+]
 
 PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".heic", ".heif"})
 NOTE_SUFFIXES = frozenset({".txt", ".md"})

@@ -32,7 +32,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["FOLDERS", "LearnerFolder", "make_folder", "make_all"]
+__all__ = ["FOLDERS", "LearnerFolder", "make_all", "make_folder"]
 
 FOLDERS = ("photos_flat", "notes_only", "single_photo", "nested_mix", "many_scripts")
 

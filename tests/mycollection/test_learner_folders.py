@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from learner_folders import FOLDERS, make_all, make_folder
+
 from mycollection import CollectionError, index
 from mycollection.cli import main
 
@@ -98,7 +98,7 @@ def test_duplicates_finds_the_planted_pairs_with_the_calibrated_threshold(folder
 @pytest.mark.parametrize("kind, line", [("notes_only", "holds no photos, nothing to compare"),
                                         ("single_photo", "holds a single photo, nothing to compare")])
 def test_duplicates_without_pairs_to_compare_says_so_in_one_line(folders, kind, line, capsys):
-    rc, out, err = cli(capsys, "duplicates", folders[kind].path)
+    rc, out, _err = cli(capsys, "duplicates", folders[kind].path)
     assert rc == 0 and len(out) == 1 and out[0].startswith("no near-duplicates: ") and out[0].endswith(line), out
 
 
@@ -107,13 +107,13 @@ def test_duplicates_cli_entry_point_with_a_given_threshold(folders, cache):
     index(mix.path, progress=False)
     env = {**os.environ, "EMBEDDINGS_CACHE_DIR": str(cache), "EMBEDDINGS_MODELS": "offline"}
     run = subprocess.run([sys.executable, "-m", "mycollection", "duplicates", str(mix.path), "--threshold", "0.99",
-                          "--max-pairs", "1"], capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+                          "--max-pairs", "1"], check=False, capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
     assert lines[0] == "threshold 0.990 (given with --threshold)"
     assert len(lines) == 4 and lines[2].startswith("note: 2 pairs at cosine >= 0.990; kept the 1 most similar")
     bad = subprocess.run([sys.executable, "-m", "mycollection", "duplicates", str(mix.path), "--threshold", "2"],
-                         capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+                         check=False, capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
     assert bad.returncode == 2 and "--threshold is a cosine, between -1 and 1; got 2.0" in bad.stderr
 
 
@@ -155,7 +155,7 @@ def test_an_unreadable_folder_is_a_named_skip_and_an_unreadable_root_a_clear_err
     scandir.deny = "photos_flat"
     with pytest.raises(CollectionError, match="cannot read folder .*photos_flat.*Permission denied"):
         index(small.path, progress=False)
-    rc, out, err = cli(capsys, "index", small.path)
+    rc, _out, err = cli(capsys, "index", small.path)
     assert rc == 2 and err.startswith("error: cannot read folder")
     scandir.deny = ""
     again = index(small.path, progress=False)  # readable again: the folder's photo comes in, nothing else changes
