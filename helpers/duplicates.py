@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ from PIL import Image, ImageEnhance
 
 from .images import load_image
 
-__all__ = ["COPIES", "make_copies", "Calibration", "calibrate", "near_duplicates"]
+__all__ = ["COPIES", "MAX_PAIRS", "Calibration", "NearDuplicates", "calibrate", "make_copies", "near_duplicates"]
 
 
 def _jpeg(img: Image.Image, quality: int = 30) -> Image.Image:
@@ -104,13 +105,107 @@ def calibrate(encode: Callable[[list], np.ndarray], photos: Sequence[str | os.Pa
     return Calibration(threshold, precision, recall, pos, neg, kinds * n)
 
 
-def near_duplicates(vectors: np.ndarray, threshold: float) -> list[tuple[int, int, float]]:
-    """Pairs ``(i, j, cosine)`` with ``i < j`` and cosine >= ``threshold``, most similar first."""
+#: Default cap on the pairs :func:`near_duplicates` returns (the most similar ones are kept).
+MAX_PAIRS = 10_000
+
+
+class NearDuplicates(list):
+    """The pairs ``(i, j, cosine)``, ``i < j``, most similar first (ties by ``i``, then ``j``): a list of them.
+
+    ``found`` counts every pair at or above ``threshold``; when it exceeds ``max_pairs`` only the
+    ``max_pairs`` most similar are kept, ``truncated`` is true and :attr:`message` says so and what to do.
+    """
+
+    def __init__(self, pairs: list[tuple[int, int, float]], found: int, threshold: float, max_pairs: int):
+        super().__init__(pairs)
+        self.found, self.threshold, self.max_pairs = found, threshold, max_pairs
+
+    @property
+    def truncated(self) -> bool:
+        return self.found > len(self)
+
+    @property
+    def message(self) -> str:
+        if not self.truncated:
+            return f"{self.found} pair(s) at cosine >= {self.threshold:.3f}"
+        return (f"{self.found:,d} pairs at cosine >= {self.threshold:.3f}; kept the {len(self):,d} most similar "
+                "(raise the threshold, or max_pairs to see more)")
+
+
+def _block_rows(n: int, block_mb: float) -> int:
+    """Rows per block so that one block's scores and mask (4 + 1 bytes per entry, n columns) fit ``block_mb``."""
+    return max(1, min(n, int(block_mb * 2**20 // (5 * max(n, 1)))))
+
+
+def _ordered(i: np.ndarray, j: np.ndarray, s: np.ndarray, keep: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    order = np.lexsort((j, i, -s))[:keep]  # the last key sorts first: score descending, then i, then j
+    return i[order], j[order], s[order]
+
+
+def _candidates(mask: np.ndarray, limit: int):
+    """``np.nonzero(mask)`` in row slices of at most about ``limit`` hits each (a mask can be all true)."""
+    step = max(1, limit // max(1, mask.shape[1]))
+    for r in range(0, len(mask), step):
+        ri, rj = np.nonzero(mask[r : r + step])
+        if ri.size:
+            yield ri.astype(np.int64) + r, rj.astype(np.int64)
+
+
+def _exact_scores(vectors: np.ndarray, i: np.ndarray, j: np.ndarray, chunk: int) -> np.ndarray:
+    """float64 dot product of each pair of rows, in chunks of pairs (so that the gathered rows stay small)."""
+    out = np.empty(len(i))
+    for s in range(0, len(i), chunk):
+        a = vectors[i[s : s + chunk]].astype(np.float64)
+        b = vectors[j[s : s + chunk]].astype(np.float64)
+        out[s : s + chunk] = np.einsum("ij,ij->i", a, b)
+    return out
+
+
+def near_duplicates(vectors: np.ndarray, threshold: float, *, max_pairs: int = MAX_PAIRS,
+                    block_mb: float = 64.0) -> NearDuplicates:
+    """Pairs ``(i, j, cosine)`` of rows of ``vectors`` (unit rows) with ``i < j`` and cosine >= ``threshold``.
+
+    Exact, in bounded memory: rows are compared in blocks against every later row, so the working
+    memory is a few times ``block_mb`` (plus the pairs kept), never the n x n matrix: 100,000 photos of
+    1280 floats need their own 512 MB and a few hundred MB more. Each pair's cosine is the float64 dot
+    product of its two rows, so the result does not depend on the block size. At most ``max_pairs``
+    pairs are returned, the most similar ones (a folder of near-identical photos has n(n-1)/2 pairs):
+    ``result.found`` counts them all, ``result.truncated`` and ``result.message`` say when some were cut
+    (with a warning).
+    """
     vectors = np.asarray(vectors, dtype=np.float32)
-    if len(vectors) < 2:
-        return []
-    sim = vectors @ vectors.T
-    i, j = np.triu_indices(len(vectors), k=1)
-    keep = sim[i, j] >= threshold
-    pairs = sorted(zip(i[keep].tolist(), j[keep].tolist(), sim[i, j][keep].tolist()), key=lambda t: -t[2])
-    return [(a, b, float(s)) for a, b, s in pairs]
+    if vectors.ndim != 2:
+        raise ValueError(f"near_duplicates needs a 2-d array (one row per photo), got shape {vectors.shape}")
+    threshold = float(threshold)
+    if not np.isfinite(threshold):
+        raise ValueError(f"threshold must be a finite number, got {threshold}")
+    if max_pairs < 1:
+        raise ValueError(f"max_pairs must be at least 1, got {max_pairs}")
+    n, dim = vectors.shape
+    kept_i, kept_j, kept_s, found = np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0), 0
+    if n >= 2:
+        norms = np.einsum("ij,ij->i", vectors, vectors)
+        if not np.isfinite(norms).all():
+            bad = np.flatnonzero(~np.isfinite(norms))[:5].tolist()
+            raise ValueError(f"rows {bad} of the vectors are not finite (NaN or inf): re-embed those photos")
+        # float32 products can be off by about 1e-6: candidates within the margin are re-scored in float64
+        margin = 1e-4 * max(1.0, float(norms.max()))
+        budget = int(block_mb * 2**20)
+        rows = _block_rows(n, block_mb)
+        for s in range(0, n - 1, rows):
+            e = min(n, s + rows)
+            mask = (vectors[s:e] @ vectors[s:].T) >= threshold - margin  # rows s..e against every row from s on
+            mask[np.tril_indices(e - s)] = False  # only later rows: j > i
+            for bi, bj in _candidates(mask, budget // 48):
+                bi += s
+                bj += s
+                exact = _exact_scores(vectors, bi, bj, max(1, budget // (24 * dim)))
+                hit = exact >= threshold
+                found += int(hit.sum())
+                kept_i, kept_j, kept_s = _ordered(np.concatenate([kept_i, bi[hit]]), np.concatenate([kept_j, bj[hit]]),
+                                                  np.concatenate([kept_s, exact[hit]]), max_pairs)
+            del mask
+    if found > len(kept_i):
+        warnings.warn(f"near_duplicates: {found:,d} pairs at cosine >= {threshold:.3f}, keeping the {len(kept_i):,d} "
+                      "most similar; raise the threshold (or max_pairs)", stacklevel=2)
+    return NearDuplicates(list(zip(kept_i.tolist(), kept_j.tolist(), kept_s.tolist())), found, threshold, max_pairs)

@@ -2,11 +2,13 @@
 
 Real photo collections contain grayscale scans, PNGs with transparency, CMYK
 JPEGs from print workflows, 16-bit PNGs, phone photos whose pixels are stored
-sideways (with an EXIF "rotate me" tag) and the odd broken file. We turn all of
-them into upright 8-bit RGB, or raise :class:`ImageLoadError` naming the item.
+sideways (with an EXIF "rotate me" tag), iPhone photos in HEIC/HEIF (read through
+pillow-heif's Pillow opener) and the odd broken file. We turn all of them into upright
+8-bit RGB, or raise :class:`ImageLoadError` naming the item.
 """
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,7 +17,20 @@ from typing import Union
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-__all__ = ["ImageLoadError", "ImageNotFoundError", "ImageInput", "load_image", "load_images", "thumbnail"]
+__all__ = [
+    "HEIF_SUFFIXES",
+    "ImageInput",
+    "ImageLoadError",
+    "ImageNotFoundError",
+    "ImageUnreadableError",
+    "heif_support",
+    "load_image",
+    "load_images",
+    "thumbnail",
+]
+
+#: iPhone photos (High Efficiency Image File Format): readable once pillow-heif's opener is registered.
+HEIF_SUFFIXES = frozenset({".heic", ".heif"})
 
 ImageInput = Union[str, os.PathLike, Image.Image, np.ndarray]
 
@@ -28,11 +43,26 @@ class ImageNotFoundError(ImageLoadError, FileNotFoundError):
     """The path does not exist (catchable as either ImageLoadError or FileNotFoundError)."""
 
 
+class ImageUnreadableError(ImageLoadError, PermissionError):
+    """The file exists but may not be read (catchable as either ImageLoadError or PermissionError)."""
+
+
 def _describe(item: object, index: int | None) -> str:
     where = f"item {index}" if index is not None else "image"
     if isinstance(item, (str, os.PathLike)):
         return f"{where} ({os.fspath(item)!r})"
     return f"{where} ({type(item).__name__})"
+
+
+@functools.cache
+def heif_support() -> bool:
+    """Register pillow-heif's Pillow opener (once); False when pillow-heif is not installed."""
+    try:
+        from pillow_heif import register_heif_opener
+    except ImportError:
+        return False
+    register_heif_opener()
+    return True
 
 
 def _to_rgb(img: Image.Image) -> Image.Image:
@@ -83,6 +113,8 @@ def load_image(item: ImageInput, index: int | None = None, target_size: int | No
         raise ImageLoadError(f"{what}: is a directory, not an image file")
     if path.stat().st_size == 0:
         raise ImageLoadError(f"{what}: file is empty (0 bytes)")
+    if not heif_support() and path.suffix.lower() in HEIF_SUFFIXES:
+        raise ImageLoadError(f"{what}: HEIC/HEIF photos need pillow-heif: pip install pillow-heif")
     try:
         with Image.open(path) as img:
             if target_size and img.format == "JPEG":
@@ -90,6 +122,10 @@ def load_image(item: ImageInput, index: int | None = None, target_size: int | No
             img.load()
             upright = ImageOps.exif_transpose(img)
             return _to_rgb(upright)
+    except FileNotFoundError as exc:  # there a moment ago: removed while we read it
+        raise ImageNotFoundError(f"{what}: file not found (removed while it was being read)") from exc
+    except PermissionError as exc:
+        raise ImageUnreadableError(f"{what}: permission denied: check that you may read the file") from exc
     except UnidentifiedImageError as exc:
         raise ImageLoadError(f"{what}: not a recognised image format (is it really an image?)") from exc
     except Image.DecompressionBombError as exc:

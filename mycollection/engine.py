@@ -19,7 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
-from helpers.images import ImageLoadError, load_image
+from helpers.images import ImageLoadError, ImageNotFoundError, ImageUnreadableError, load_image
 
 from .encoders import Encoders, Space
 from .store import VectorFile
@@ -31,6 +31,8 @@ def decode_photo(path: Path, size: int):
     """``(image, None)`` for a photo decoded for models of input ``size``, or ``(None, why it failed)``."""
     try:
         return load_image(path, target_size=size), None
+    except (ImageNotFoundError, ImageUnreadableError) as exc:  # gone or unreadable now, not a bad photo
+        return None, f"unreadable: {str(exc).split(': ', 1)[-1]}"
     except ImageLoadError as exc:
         detail = str(exc).split(": ", 1)[-1]
         tag = "too large" if "too large" in detail else "corrupt"

@@ -77,6 +77,9 @@ class Collection:
 def _examine(root: Path, e: FileEntry, skip_by_key: dict[str, str]) -> FileRecord:
     """The record of one new or changed file: its key or notes, or why it is skipped."""
     rec = FileRecord(e.kind, e.size, e.mtime_ns)
+    if e.problem:  # found by the scan (files.scan): unreadable folder, link loop, named pipe, non-UTF-8 name
+        rec.skip = e.problem
+        return rec
     if e.kind == "unsupported":
         rec.skip = f"unsupported: {Path(e.rel).suffix or 'no extension'} is neither a photo nor a note"
         return rec
@@ -103,7 +106,8 @@ def _examine(root: Path, e: FileEntry, skip_by_key: dict[str, str]) -> FileRecor
 
 def _survey(root: Path, old: dict[str, FileRecord]) -> dict[str, FileRecord]:
     """A record for every file: reused when path, size and mtime are unchanged, else examined."""
-    skip_by_key = {r.key: r.skip for r in old.values() if r.key and r.skip}
+    skip_by_key = {r.key: r.skip for r in old.values()  # bad content, not a passing read error
+                   if r.key and r.skip and not r.skip.startswith("unreadable")}
     files = {}
     for e in scan(root):
         prev = old.get(e.rel)
