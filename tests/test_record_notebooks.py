@@ -3,7 +3,6 @@
 The executed notebooks themselves are checked in tests/test_notebooks_meta.py (outputs current, no machine path,
 size); here the cleaning is tested on executed-notebook outputs of the kinds a run produces.
 """
-import os
 import shutil
 import sys
 import tempfile
@@ -78,9 +77,10 @@ def test_machine_paths_become_placeholders(monkeypatch, tmp_path):
 
 
 def test_a_path_that_only_starts_like_the_repo_is_left_alone():
-    nb = _executed([[_stream(f"{ROOT}2/x {ROOT}.bak\n")]])
-    rec.clean(nb, INFO)
-    assert nb.cells[1].outputs[0].text == f"{ROOT}2/x {ROOT}.bak\n"
+    root = Path("/srv/checkouts/embeddings")  # a repository outside the home and temp folders
+    nb = _executed([[_stream(f"{root}2/x {root}.bak /srv{root}/y {root}/data/z\n")]])
+    rec.clean(nb, INFO, root=root)
+    assert nb.cells[1].outputs[0].text == f"{root}2/x {root}.bak /srv{root}/y data/z\n"
 
 
 def test_progress_bars_keep_their_final_state_without_timings():

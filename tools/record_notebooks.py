@@ -13,7 +13,8 @@ runs them. What is written is clean and reproducible:
 * progress bars keep their final state without timings (``photos: 100%|██████████| 38/38``), text bars
   (``\\r`` lines) and tqdm widgets alike; other widget views are dropped (they render as ``VBox(...)``
   outside Jupyter), so is the notebook's widget state;
-* figures are PNG at ``FIGURE_DPI`` (set through ``$EMBEDDINGS_FIGURE_DPI``, read by ``helpers.notebook.setup``);
+* figures at ``FIGURE_DPI`` (through ``$EMBEDDINGS_FIGURE_DPI``, read by ``helpers.notebook.setup``); figures of
+  photos become JPEG (a fifth of their PNG), plots stay PNG; a warning's ``/tmp/ipykernel_.../....py`` reads ``cell``;
 * execution counts run 1, 2, 3...; no timing metadata; each code cell's metadata holds the SHA-256 of the
   source that made its outputs (``execution_source_sha256``: tests/test_notebooks_meta.py fails when a cell
   changed since), and the notebook's metadata names the preset and models (``recorded``).
@@ -24,8 +25,10 @@ notebook failed or an output still contains a machine path (that notebook is wri
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import html
+import io
 import os
 import re
 import socket
@@ -37,14 +40,14 @@ from pathlib import Path
 
 import nbformat
 from nbclient.exceptions import CellExecutionError
+from run_notebooks import execute  # tools/ is on the path: this script's folder (the tests add it too)
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tools"))
-from run_notebooks import execute  # noqa: E402
+sys.path.insert(0, str(ROOT))  # helpers, for the preset's models and the cache folder
 
 PRESET = "offline"
-FIGURE_DPI = 80
+FIGURE_DPI = 90
+JPEG_QUALITY = 85  # figures of photos: JPEG when it is under half the PNG (plots stay PNG: sharp lines, small)
 SOURCE_HASH_KEY = "execution_source_sha256"
 RECORD_KEY = "recorded"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -60,6 +63,7 @@ MACHINE_PATTERNS = [r"/root\b", r"/home/[\w.-]+", r"/Users/[\w.-]+", r"[A-Za-z]:
 TQDM_METER = re.compile(r"^(?P<left>.*?\d+%)\|(?P<bar>[^|]*)\|\s*(?P<count>[^\s\[]+)(?:\s*\[[^\]]*\])?\s*$")
 WIDGET_REPR = re.compile(r"^\w+\((children|value|description|layout|options|outputs|min|max)=")
 ADDRESS = re.compile(r"\bat 0x[0-9a-fA-F]{6,}")
+CELL_FILE = re.compile(r"\$TMPDIR/ipykernel_\d+/\d+\.py")  # where a warning raised in a cell says it came from
 
 
 def source_sha256(source: str) -> str:
@@ -133,6 +137,7 @@ def _replacements(root: Path) -> list[tuple[re.Pattern, str]]:
     host = socket.gethostname()
     if len(host) >= 4 and host != "localhost":
         out.append((re.compile(rf"\b{re.escape(host)}\b"), "localhost"))
+    out.append((CELL_FILE, "cell"))
     out.append((ADDRESS, "at 0x..."))
     return out
 
@@ -183,6 +188,24 @@ def tqdm_widget_text(model_id: str, state: dict) -> str | None:
     return tqdm_line(html.unescape(line).replace("\u2007", " "))
 
 
+def compact_image(out) -> None:
+    """A figure of photos as JPEG when that is under half its PNG (in place); plots and diagrams stay PNG."""
+    from PIL import Image
+
+    png = base64.b64decode(out.data["image/png"])
+    image = Image.open(io.BytesIO(png))
+    rgb = Image.new("RGB", image.size, "white")  # transparent parts on white, as a light page shows them
+    rgb.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+    buf = io.BytesIO()
+    rgb.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    if len(buf.getvalue()) < len(png) / 2:
+        del out.data["image/png"]
+        out.data["image/jpeg"] = base64.b64encode(buf.getvalue()).decode("ascii")
+        meta = out.get("metadata", {})
+        if "image/png" in meta:
+            meta["image/jpeg"] = meta.pop("image/png")
+
+
 def clean_outputs(outputs: list, state: dict, replacements) -> list:
     cleaned = []
     for out in outputs:
@@ -214,6 +237,8 @@ def clean_outputs(outputs: list, state: dict, replacements) -> list:
             for mime, value in out.get("data", {}).items():
                 if isinstance(value, str) and not mime.startswith("image/"):
                     out.data[mime] = scrub_text(value, replacements)
+            if "image/png" in out.get("data", {}):
+                compact_image(out)
             out.get("metadata", {}).pop("transient", None)
     return [o for o in cleaned if o.output_type != "stream" or o.text.strip()]
 
