@@ -159,3 +159,30 @@ def test_setup_takes_the_figure_resolution_from_the_environment(monkeypatch):
     monkeypatch.delenv(DPI_ENV)
     setup()
     assert plt.rcParams["figure.dpi"] == 90
+
+
+@pytest.mark.slow
+def test_record_executes_with_inline_figures_writes_in_place_and_leaves_a_failing_notebook_alone(monkeypatch, tmp_path):
+    from nbclient.exceptions import CellExecutionError
+
+    monkeypatch.setenv("MPLBACKEND", "Agg")  # as the tests set it: the recording must still show figures
+    nb = new_notebook(cells=[
+        new_code_cell("import os\nprint(os.environ['EMBEDDINGS_MODELS'], os.environ['EMBEDDINGS_STRICT_CHECKS'], os.getcwd())"),
+        new_code_cell("import matplotlib.pyplot as plt\nplt.plot([0, 1])\nplt.show()"),
+    ])
+    path = tmp_path / "tiny.ipynb"
+    nbformat.write(nb, path)
+    _, left = rec.record(path, None, timeout=120)
+    done = nbformat.read(path, as_version=4)
+    assert left == [] and rec.stale_cells(done) == [] and done.metadata[rec.RECORD_KEY]["preset"] == "offline"
+    assert done.cells[0].outputs[0].text.startswith("offline 1 ")
+    assert done.cells[0].outputs[0].text.split()[2].startswith("$TMPDIR/")  # the notebook's folder, scrubbed
+    assert "image/png" in done.cells[1].outputs[0].data
+
+    broken = tmp_path / "broken.ipynb"
+    nbformat.write(new_notebook(cells=[new_code_cell("print('before')"), new_code_cell("raise ValueError('boom')")]),
+                   broken)
+    before = broken.read_bytes()
+    with pytest.raises(CellExecutionError, match="boom"):
+        rec.record(broken, None, timeout=120)
+    assert broken.read_bytes() == before

@@ -263,6 +263,13 @@ def clean(nb, preset_info: dict, root: Path = ROOT) -> None:
     nb.metadata[RECORD_KEY] = preset_info
 
 
+def kernel_env() -> dict[str, str]:
+    """This process's environment with the offline preset, strict checks, and the inline backend for figures."""
+    env = {**os.environ, **ENV}
+    env.pop("MPLBACKEND", None)  # Agg (set by the tests) would keep figures out of the outputs
+    return env
+
+
 def preset_info() -> dict:
     """What made the outputs: the preset and its models (as the notebooks' banner names them)."""
     from helpers.availability import PRESETS
@@ -282,11 +289,13 @@ def record(nb_path: Path, out_dir: Path | None, timeout: int) -> tuple[float, li
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     t0 = time.perf_counter()
-    execute(nb, nb_path, timeout, record_timing=False)
+    execute(nb, nb_path, timeout, env=kernel_env(), record_timing=False)
     clean(nb, preset_info())
     target = (out_dir or nb_path.parent) / nb_path.name
     target.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, target)
+    partial = target.with_name(f".{target.name}.partial")
+    nbformat.write(nb, partial)
+    os.replace(partial, target)  # never a half-written notebook
     return time.perf_counter() - t0, machine_paths(nb)
 
 
@@ -296,8 +305,6 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=None, help="write here instead of back into notebooks/")
     ap.add_argument("--timeout", type=int, default=900, help="seconds per cell")
     args = ap.parse_args()
-    os.environ.update(ENV)
-    os.environ.pop("MPLBACKEND", None)  # the kernel's inline backend, so figures become outputs
     paths = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     failed, total = [], 0
     for p in paths:

@@ -20,16 +20,17 @@ from nbconvert import HTMLExporter
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def execute(nb, nb_path: Path, timeout: int, **options) -> None:
+def execute(nb, nb_path: Path, timeout: int, env: dict[str, str] | None = None, **options) -> None:
     """Execute ``nb`` (read from ``nb_path``) in place, in a fresh kernel started in the notebook's folder.
 
-    ``options`` go to :class:`nbclient.NotebookClient` (``record_timing=False``, ...).
+    ``env``: the kernel's whole environment (default: this process's). ``options`` go to
+    :class:`nbclient.NotebookClient` (``record_timing=False``, ...).
     Raises :class:`nbclient.exceptions.CellExecutionError` at the first failing cell.
     """
     # the kernel app's own log: errors only (it warns on every start that a local TCP kernel is unencrypted)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", extra_arguments=["--log-level=ERROR"],
                             resources={"metadata": {"path": str(nb_path.parent)}}, **options)
-    client.execute()
+    client.execute(**({"env": env} if env is not None else {}))
 
 
 def run(nb_path: Path, out_dir: Path, timeout: int) -> float:
