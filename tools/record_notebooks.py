@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 
 import nbformat
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from run_notebooks import execute  # tools/ is on the path: this script's folder (the tests add it too)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,10 +112,9 @@ def machine_paths(nb, root: Path = ROOT) -> list[str]:
 
 def _replacements(root: Path) -> list[tuple[re.Pattern, str]]:
     """(pattern, placeholder), most specific first."""
-    from helpers.data import DATA_DIR
+    from helpers.data import cache_base
 
-    cache = Path(os.environ.get("EMBEDDINGS_CACHE_DIR") or DATA_DIR / "cache").expanduser()
-    pairs: list[tuple[str, str]] = [(str(cache), "$EMBEDDINGS_CACHE_DIR")]
+    pairs: list[tuple[str, str]] = [(str(cache_base()), "$EMBEDDINGS_CACHE_DIR")]
     if os.environ.get("EMBEDDINGS_IMAGE_MIRROR"):
         pairs.append((os.environ["EMBEDDINGS_IMAGE_MIRROR"], "$EMBEDDINGS_IMAGE_MIRROR"))
     pairs += [(sysconfig.get_paths()[k], "site-packages") for k in ("purelib", "platlib")]
@@ -282,7 +281,8 @@ def preset_info() -> dict:
 def record(nb_path: Path, out_dir: Path | None, timeout: int) -> tuple[float, list[str]]:
     """Execute one notebook and write it, cleaned, to ``out_dir`` (default: back in place).
 
-    Returns (seconds, machine paths left). Raises CellExecutionError, leaving the file untouched.
+    Returns (seconds, machine paths left). Raises nbclient's CellExecutionError (or CellTimeoutError,
+    DeadKernelError), leaving the file untouched.
     """
     nb = nbformat.read(nb_path, as_version=4)
     for cell in nb.cells:
@@ -310,7 +310,7 @@ def main() -> int:
     for p in paths:
         try:
             secs, left = record(p, args.out, args.timeout)
-        except CellExecutionError as exc:
+        except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
             failed.append(p.name)
             print(f"FAILED  {p.name} (left unchanged): {str(exc).splitlines()[-1] if str(exc) else exc}")
             continue
