@@ -60,7 +60,8 @@ def test_machine_paths_become_placeholders(monkeypatch, tmp_path):
     monkeypatch.setenv("EMBEDDINGS_IMAGE_MIRROR", str(tmp_path / "mirror"))
     home, tmp = str(Path.home()), tempfile.gettempdir()
     text = (f"index: {cache}/collections/sample\nphoto: {tmp_path}/mirror/cats/a.jpg\n"
-            f"note: {ROOT}/data/notes/trip.md\nroot: {ROOT}\nscratch: {tmp}/tmpab_c1234/out.csv\n"
+            f"note: {ROOT}/data/notes/trip.md\nroot: {ROOT}\nscratch: {tmp}/tmpab_c1234/out.csv {tmp}/beyond-fur6ung2/A\n"
+            f"kept: {tmp}/collection {tmp}/my-folder\n"
             f"weights: {home}/.cache/torch\nother: /home/alice/x and C:\\Users\\bob\\x\n")
     nb = _executed([[_stream(text)], [new_output("execute_result", data={"text/plain": f"<Axes at 0x7f3a2b1c9d90> {ROOT}"},
                                                  execution_count=20)]])
@@ -70,7 +71,8 @@ def test_machine_paths_become_placeholders(monkeypatch, tmp_path):
     assert "index: $EMBEDDINGS_CACHE_DIR/collections/sample\n" in out
     assert "photo: $EMBEDDINGS_IMAGE_MIRROR/cats/a.jpg\n" in out
     assert "note: data/notes/trip.md\n" in out and "root: .\n" in out
-    assert "scratch: $TMPDIR/tmpXXXXXXXX/out.csv\n" in out
+    assert "scratch: $TMPDIR/tmpXXXXXXXX/out.csv $TMPDIR/beyond-XXXXXXXX/A\n" in out
+    assert "kept: $TMPDIR/collection $TMPDIR/my-folder\n" in out
     assert "weights: ~/.cache/torch\n" in out and "other: ~/x and ~\\x" in out
     assert nb.cells[2].outputs[0].data["text/plain"] == "<Axes at 0x...> ."
     assert rec.machine_paths(nb, ROOT) == []

@@ -8,7 +8,7 @@ runs them. What is written is clean and reproducible:
 
 * no machine paths: the cache becomes ``$EMBEDDINGS_CACHE_DIR``, the photo mirror ``$EMBEDDINGS_IMAGE_MIRROR``,
   the repository root is dropped (paths read relative to it: ``data/notes/...``), installed packages read
-  ``site-packages/...``, the temp dir ``$TMPDIR`` (random ``tmpXXXXXXXX`` names fixed), the home folder ``~``,
+  ``site-packages/...``, the temp dir ``$TMPDIR`` (random names: ``tmpXXXXXXXX``), the home folder ``~``,
   the host name ``localhost``; object addresses (``at 0x7f...``) become ``at 0x...``;
 * progress bars keep their final state without timings (``photos: 100%|██████████| 38/38``), text bars
   (``\\r`` lines) and tqdm widgets alike; other widget views are dropped (they render as ``VBox(...)``
@@ -131,7 +131,8 @@ def _replacements(root: Path) -> list[tuple[re.Pattern, str]]:
     # a whole path only: not the tail of a longer one, nor the head of a longer name ("/tmp" in "/tmpfoo")
     out = [(re.compile(r"(?<![\w.-])" + re.escape(p) + ("" if p.endswith(os.sep) else r"(?![\w.-])")), r)
            for p, r in variants]
-    out.append((re.compile(r"\$TMPDIR/tmp[a-z0-9_]{8}\b"), "$TMPDIR/tmpXXXXXXXX"))
+    # tempfile's random names: a prefix ("tmp" or one ending in - or _) and 8 random characters
+    out.append((re.compile(r"(\$TMPDIR/(?:tmp|[\w.]*[-_]))[a-z0-9_]{8}(?![\w.-])"), r"\1XXXXXXXX"))
     out.append((re.compile(r"/home/[\w.-]+|/Users/[\w.-]+|[A-Za-z]:\\+Users\\+[\w.-]+"), "~"))
     host = socket.gethostname()
     if len(host) >= 4 and host != "localhost":
@@ -143,7 +144,7 @@ def _replacements(root: Path) -> list[tuple[re.Pattern, str]]:
 
 def scrub_text(text: str, replacements: list[tuple[re.Pattern, str]]) -> str:
     for pattern, placeholder in replacements:
-        text = pattern.sub(placeholder.replace("\\", r"\\"), text)
+        text = pattern.sub(lambda m, r=placeholder: m.expand(r) if "\\1" in r else r, text)
     return text
 
 
