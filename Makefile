@@ -61,3 +61,9 @@ sync: setup
 
 clean:
 	rm -rf build .pytest_cache $(COLAB_VENV)
+
+# Execute every notebook (offline preset, strict checks) and write it back into notebooks/ with clean outputs
+# (see tools/record_notebooks.py); commit the result. `make record NB=notebooks/05_...ipynb` records one.
+.PHONY: record
+record: setup
+	$(PY) tools/record_notebooks.py $(NB)

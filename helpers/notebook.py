@@ -10,6 +10,8 @@ __all__ = ["setup", "check", "ClaimFailed", "STRICT_ENV", "photo_credits"]
 
 #: When this environment variable is "1" (the tests set it), a failed check raises after printing.
 STRICT_ENV = "EMBEDDINGS_STRICT_CHECKS"
+#: Figure resolution in dots per inch (default 90); ``make record`` sets it for the committed outputs.
+DPI_ENV = "EMBEDDINGS_FIGURE_DPI"
 
 
 class ClaimFailed(AssertionError):
@@ -29,7 +31,7 @@ def setup(seed: int = 0) -> Preset:
     np.random.seed(seed)
     torch.manual_seed(seed)
     np.set_printoptions(precision=3, suppress=True)
-    plt.rcParams.update({"figure.dpi": 90, "figure.max_open_warning": 0})
+    plt.rcParams.update({"figure.dpi": _figure_dpi(), "figure.max_open_warning": 0})
     warnings.filterwarnings("ignore", message=".*TypedStorage is deprecated.*")
     try:  # the per-tensor "Loading weights" bar of transformers 5 is noise in a tutorial
         from transformers.utils import logging as hf_logging
@@ -40,6 +42,18 @@ def setup(seed: int = 0) -> Preset:
     preset = get_preset()
     print(banner(preset))
     return preset
+
+
+def _figure_dpi() -> float:
+    value = os.environ.get(DPI_ENV) or "90"
+    try:
+        dpi = float(value)
+    except ValueError:
+        dpi = 0.0
+    if not 20 <= dpi <= 600:
+        raise ValueError(f"{DPI_ENV}={value!r} is not a resolution: give dots per inch between 20 and 600, "
+                         f"or unset it (90)")
+    return dpi
 
 
 def check(claim: str, ok: bool, numbers: str = "") -> None:

@@ -1,4 +1,4 @@
-"""Notebook hygiene: committed without outputs, shared cells current, one step per cell, checked claims.
+"""Notebook hygiene: committed with current, clean outputs, shared cells current, one step per cell, checked claims.
 
 (Executing the notebooks is done by nbval: pytest collects notebooks/*.ipynb with --nbval-lax.)
 """
@@ -13,6 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
+import record_notebooks  # noqa: E402
 import sync_notebooks  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -41,13 +42,35 @@ def test_every_listed_notebook_exists_and_nothing_else():
     assert "01_text_embeddings.ipynb" in present
 
 
+RECORD = "run `make record` (python tools/record_notebooks.py [NOTEBOOK]) and commit the notebooks"
+MAX_TOTAL_MB = 15  # the seven notebooks together, with their outputs
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_committed_without_outputs(path):
+def test_outputs_recorded_from_the_current_source(path):
     nb = nbformat.read(path, as_version=4)
-    for i, cell in enumerate(nb.cells):
-        if cell.cell_type == "code":
-            assert cell.outputs == [], f"{path.name} cell {i} has outputs: clear them before committing"
-            assert cell.execution_count is None, f"{path.name} cell {i} has an execution count"
+    made_by = nb.metadata.get(record_notebooks.RECORD_KEY, {})
+    assert made_by.get("preset") == record_notebooks.PRESET, f"{path.name} carries no recorded outputs: {RECORD}"
+    code = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    counts = [c.execution_count for _, c in code]
+    assert counts == list(range(1, len(code) + 1)), f"{path.name}: not every cell ran, once, in order: {RECORD}"
+    stale = record_notebooks.stale_cells(nb)
+    assert not stale, f"{path.name} cells {stale} changed since their outputs were recorded: {RECORD}"
+    assert "widgets" not in nb.metadata, f"{path.name}: widget state renders as VBox(...) outside Jupyter: {RECORD}"
+    views = [i for i, c in code for o in c.outputs if record_notebooks.WIDGET_VIEW in o.get("data", {})]
+    assert not views, f"{path.name} cells {views} hold widget views: {RECORD}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_outputs_hold_no_machine_path(path):
+    hits = record_notebooks.machine_paths(nbformat.read(path, as_version=4))
+    assert not hits, f"{path.name}: outputs name this machine ({RECORD}; scrub new paths in the tool):\n" + \
+        "\n".join(hits[:10])
+
+
+def test_notebooks_together_fit_the_size_budget():
+    sizes = {p.name: round(p.stat().st_size / 1e6, 2) for p in NOTEBOOKS}
+    assert sum(sizes.values()) < MAX_TOTAL_MB, f"notebooks total over {MAX_TOTAL_MB} MB (figures?): {sizes}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

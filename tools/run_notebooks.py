@@ -20,14 +20,24 @@ from nbconvert import HTMLExporter
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def execute(nb, nb_path: Path, timeout: int, env: dict[str, str] | None = None, **options) -> None:
+    """Execute ``nb`` (read from ``nb_path``) in place, in a fresh kernel started in the notebook's folder.
+
+    ``env``: the kernel's whole environment (default: this process's). ``options`` go to
+    :class:`nbclient.NotebookClient` (``record_timing=False``, ...).
+    Raises :class:`nbclient.exceptions.CellExecutionError` at the first failing cell.
+    """
+    # the kernel app's own log: errors only (it warns on every start that a local TCP kernel is unencrypted)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", extra_arguments=["--log-level=ERROR"],
+                            resources={"metadata": {"path": str(nb_path.parent)}}, **options)
+    client.execute(**({"env": env} if env is not None else {}))
+
+
 def run(nb_path: Path, out_dir: Path, timeout: int) -> float:
     nb = nbformat.read(nb_path, as_version=4)
     t0 = time.perf_counter()
-    # the kernel app's own log: errors only (it warns on every start that a local TCP kernel is unencrypted)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", extra_arguments=["--log-level=ERROR"],
-                            resources={"metadata": {"path": str(nb_path.parent)}})
     try:
-        client.execute()
+        execute(nb, nb_path, timeout)
     finally:
         out_dir.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, out_dir / nb_path.name)

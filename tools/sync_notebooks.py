@@ -139,10 +139,17 @@ def sync_notebook(i: int, check: bool) -> list[str]:
     return problems
 
 
+def nbviewer_url(nb_file: str) -> str:
+    """The notebook with its committed outputs, rendered by nbviewer (figures, tables and checked lines)."""
+    slug = re.sub(r"^https://github\.com/", "", repo_url())
+    return f"https://nbviewer.org/github/{slug}/blob/main/notebooks/{nb_file}"
+
+
 def readme_table() -> str:
-    rows = ["| # | Notebook | What you learn | |", "| --- | --- | --- | --- |"]
+    rows = ["| # | Notebook | What you learn | Read | Run |", "| --- | --- | --- | --- | --- |"]
     for i, (f, title, summary) in enumerate(NOTEBOOKS, 1):
-        rows.append(f"| {i} | [{title}](notebooks/{f}) | {summary} | {badge(f)} |")
+        read = f"[GitHub](notebooks/{f}) · [nbviewer]({nbviewer_url(f)})"
+        rows.append(f"| {i} | [{title}](notebooks/{f}) | {summary} | {read} | {badge(f)} |")
     return "\n".join(rows)
 
 
