@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("EMBEDDINGS_MODELS", "offline")
 
-from _common import peak_rss_mb
+from _common import peak_rss_mb  # noqa: E402 - after the sys.path line above
 
 
 def peak_rss_this_process_mb() -> float:
@@ -121,9 +121,9 @@ def worker(args) -> None:
     seconds, cpu_seconds = time.perf_counter() - t, time.process_time() - cpu
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
-    print(json.dumps({"n": len(vectors), "dim": vectors.shape[1], "seconds": seconds, "cpu_s": cpu_seconds, "peak_mb": peak,
-                      "rss_mb": peak_rss_this_process_mb(), "vectors_mb": vectors.nbytes / 2**20, "threshold": threshold,
-                      "pairs": sorted(pairs), "planted": sorted(planted)}))
+    print(json.dumps({"n": len(vectors), "dim": vectors.shape[1], "seconds": seconds, "cpu_s": cpu_seconds,
+                      "peak_mb": peak, "rss_mb": peak_rss_this_process_mb(), "vectors_mb": vectors.nbytes / 2**20,
+                      "threshold": threshold, "pairs": sorted(pairs), "planted": sorted(planted)}))
 
 
 def run(method: str, n: int, args) -> dict:
@@ -149,8 +149,10 @@ def main() -> None:
     base, threshold = base_vectors(Path(args.cache))
     print(f"near-duplicates: {len(base)} REAL image vectors ({base.shape[1]}-d, offline EfficientNet-Lite0) grown "
           f"with SYNTHETIC noisy copies (noise {args.noise}), {PLANTED_SHARE:.0%} planted duplicates; calibrated "
-          f"threshold {threshold:.3f}; {os.cpu_count()} CPUs, load average at start {os.getloadavg()[0]:.1f}", flush=True)
-    print("peak = tracemalloc peak incl. the vectors (Python/NumPy allocations); RSS = the worker process's peak (VmHWM)")
+          f"threshold {threshold:.3f}; {os.cpu_count()} CPUs, load average at start {os.getloadavg()[0]:.1f}",
+          flush=True)
+    print("peak = tracemalloc peak incl. the vectors (Python/NumPy allocations); "
+          "RSS = the worker process's peak (VmHWM)")
     print(f"{'vectors':>9s} {'method':>7s} {'time s':>8s} {'CPU s':>8s} {'peak MB':>8s} {'RSS MB':>8s} {'pairs':>8s} "
           f"{'recall':>7s} {'planted':>8s}")
     peak_100k = None

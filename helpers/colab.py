@@ -150,7 +150,9 @@ def missing(requirements: Sequence[Requirement], installed: Mapping[str, str]) -
         if req.marker is not None and not req.marker.evaluate():
             continue
         name = canonicalize_name(req.name)
-        if name not in installed or req.extras and any(canonicalize_name(d.name) not in installed for d in _extra_deps(name, req.extras)):
+        extras_missing = req.extras and any(canonicalize_name(d.name) not in installed
+                                            for d in _extra_deps(name, req.extras))
+        if name not in installed or extras_missing:
             out.append(req)
     return out
 

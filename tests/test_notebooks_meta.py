@@ -169,7 +169,8 @@ def test_main_path_fits_a_workshop_slot(path):
     cells = main_path(nbformat.read(path, as_version=4))
     words = sum(prose_words(c.source) for c in cells if c.cell_type == "markdown")
     code = sum(c.cell_type == "code" for c in cells)
-    assert words <= MAX_MAIN_WORDS, f"{path.name}: {words} words of prose before Going further/Recap (max {MAX_MAIN_WORDS})"
+    assert words <= MAX_MAIN_WORDS, (f"{path.name}: {words} words of prose before Going further/Recap "
+                                     f"(max {MAX_MAIN_WORDS})")
     assert code <= MAX_MAIN_CODE_CELLS, f"{path.name}: {code} code cells before Going further/Recap " \
                                         f"(max {MAX_MAIN_CODE_CELLS}): move the rest to a Going further part"
 

@@ -60,11 +60,12 @@ def test_machine_paths_become_placeholders(monkeypatch, tmp_path):
     monkeypatch.setenv("EMBEDDINGS_IMAGE_MIRROR", str(tmp_path / "mirror"))
     home, tmp = str(Path.home()), tempfile.gettempdir()
     text = (f"index: {cache}/collections/sample\nphoto: {tmp_path}/mirror/cats/a.jpg\n"
-            f"note: {ROOT}/data/notes/trip.md\nroot: {ROOT}\nscratch: {tmp}/tmpab_c1234/out.csv {tmp}/beyond-fur6ung2/A\n"
+            f"note: {ROOT}/data/notes/trip.md\nroot: {ROOT}\n"
+            f"scratch: {tmp}/tmpab_c1234/out.csv {tmp}/beyond-fur6ung2/A\n"
             f"kept: {tmp}/collection {tmp}/my-folder\n"
             f"weights: {home}/.cache/torch\nother: /home/alice/x and C:\\Users\\bob\\x\n")
-    nb = _executed([[_stream(text)], [new_output("execute_result", data={"text/plain": f"<Axes at 0x7f3a2b1c9d90> {ROOT}"},
-                                                 execution_count=20)]])
+    axes = new_output("execute_result", data={"text/plain": f"<Axes at 0x7f3a2b1c9d90> {ROOT}"}, execution_count=20)
+    nb = _executed([[_stream(text)], [axes]])
     assert rec.machine_paths(nb, ROOT)  # the raw outputs do name this machine
     rec.clean(nb, INFO)
     out = nb.cells[1].outputs[0].text
@@ -169,7 +170,8 @@ def test_record_executes_with_inline_figures_writes_in_place_and_leaves_a_failin
 
     monkeypatch.setenv("MPLBACKEND", "Agg")  # as the tests set it: the recording must still show figures
     nb = new_notebook(cells=[
-        new_code_cell("import os\nprint(os.environ['EMBEDDINGS_MODELS'], os.environ['EMBEDDINGS_STRICT_CHECKS'], os.getcwd())"),
+        new_code_cell("import os\n"
+                      "print(os.environ['EMBEDDINGS_MODELS'], os.environ['EMBEDDINGS_STRICT_CHECKS'], os.getcwd())"),
         new_code_cell("import matplotlib.pyplot as plt\nplt.plot([0, 1])\nplt.show()"),
     ])
     path = tmp_path / "tiny.ipynb"

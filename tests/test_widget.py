@@ -231,7 +231,8 @@ def test_static_figure_rows_can_each_carry_their_own_query(blocks):
 
 
 def test_the_widget_tree_serialises_for_the_front_end_under_this_ipywidgets(blocks):
-    """What Colab's front end (ipywidgets 7.7) or JupyterLab's (8.x) receives: every model's state, slider moves included.
+    """What Colab's front end (ipywidgets 7.7) or JupyterLab's (8.x) receives: every model's state, slider moves
+    included.
 
     `make test` runs this with ipywidgets 8, `make test-colab` with Colab's 7.7.1.
     """

@@ -24,10 +24,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from packaging.requirements import Requirement
-from packaging.utils import canonicalize_name
+from packaging.requirements import Requirement  # noqa: E402 - after the sys.path line above
+from packaging.utils import canonicalize_name  # noqa: E402
 
-from tools.colab_constraints import CUDA_BUILD, OUT, TORCH_FAMILY, python_tag, read_unavailable, unavailable_pins
+from tools.colab_constraints import CUDA_BUILD, OUT, TORCH_FAMILY, python_tag, read_unavailable, unavailable_pins  # noqa: E402
 
 CONSTRAINTS = OUT
 

@@ -92,7 +92,8 @@ def output_texts(output) -> list[str]:
         return [output.text]
     if output.output_type == "error":
         return [output.ename, output.evalue, *output.traceback]
-    return [v if isinstance(v, str) else str(v) for k, v in output.get("data", {}).items() if not k.startswith("image/")]
+    data = output.get("data", {})
+    return [v if isinstance(v, str) else str(v) for k, v in data.items() if not k.startswith("image/")]
 
 
 def machine_paths(nb, root: Path = ROOT) -> list[str]:

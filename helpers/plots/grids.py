@@ -1,4 +1,5 @@
-"""Grids of photos and numbers: similarity heatmaps with thumbnails, image grids, contact sheets, result strips, bars."""
+"""Grids of photos and numbers: similarity heatmaps with thumbnails, image grids, contact sheets, result strips,
+probability bars."""
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -107,7 +107,8 @@ def test_duplicates_cli_entry_point_with_a_given_threshold(folders, cache):
     index(mix.path, progress=False)
     env = {**os.environ, "EMBEDDINGS_CACHE_DIR": str(cache), "EMBEDDINGS_MODELS": "offline"}
     run = subprocess.run([sys.executable, "-m", "mycollection", "duplicates", str(mix.path), "--threshold", "0.99",
-                          "--max-pairs", "1"], check=False, capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+                          "--max-pairs", "1"], check=False, capture_output=True, text=True, cwd=ROOT, env=env,
+                         timeout=600)
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
     assert lines[0] == "threshold 0.990 (given with --threshold)"
