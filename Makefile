@@ -55,6 +55,7 @@ bench: setup
 	$(PY) benchmarks/bench_collection.py
 	$(PY) benchmarks/bench_ann.py
 	$(PY) benchmarks/bench_scale.py
+	$(PY) benchmarks/bench_duplicates.py
 
 sync: setup
 	$(PY) tools/sync_notebooks.py
