@@ -249,7 +249,7 @@ def test_nb07_index_bytes():
         assert result.status == "wrong" and hint in result.message, result.line
 
 
-# --- notebooks 01-04 and 06: checks prepared for the rewritten notebooks (functions; no notebook needed) ------
+# --- notebooks 01-04 and 06: the function checks (no notebook needed) ----------------------------------------
 
 def _unit_rows(x):
     x = np.asarray(x, dtype=np.float64)
@@ -358,25 +358,11 @@ def test_nb04_function_checks():
                      [(no_validation, "must raise ValueError"), (lambda w: dict(w), "divided by the sum")], weights)
 
 
-def test_nb06_function_checks(tmp_path):
-    import hashlib
-
-    from helpers.ann import recall_at_k
+def test_nb06_function_checks():
+    from helpers.ann import exact_top_k, recall_at_k
     from helpers.duplicates import near_duplicates
     from helpers.exercises import nb06
 
-    (tmp_path / "a.txt").write_text("same")
-    (tmp_path / "b.txt").write_text("same")
-    (tmp_path / "c.txt").write_text("other")
-
-    def content_key(p):
-        return hashlib.sha256(Path(p).read_bytes()).hexdigest()
-
-    _assert_verdicts(nb06.check_content_key, content_key,
-                     [(lambda p: hashlib.sha256(str(p).encode()).hexdigest(), "not the name"),
-                      (lambda p: hashlib.sha256(Path(p).read_bytes()[:10]).hexdigest(), "every byte"),
-                      (lambda p: hashlib.md5(Path(p).read_bytes()).hexdigest(), "SHA-256")], tmp_path)
-    assert "3 files in the folder, 2 different contents" in nb06.check_content_key.evaluate(content_key, tmp_path).message
     vecs = _unit_rows(np.random.default_rng(4).normal(size=(10, 4)))
 
     def all_ordered_pairs(v, t):
@@ -386,6 +372,14 @@ def test_nb06_function_checks(tmp_path):
     _assert_verdicts(nb06.check_pairs_above, lambda v, t: [(i, j) for i, j, _ in near_duplicates(v, t)],
                      [(lambda v, t: [(i, j) for i in range(len(v)) for j in range(len(v)) if (v @ v.T)[i, j] >= t],
                        "itself"), (all_ordered_pairs, "i < j")], vecs, 0.5)
+    pool, queries = _unit_rows(np.random.default_rng(5).normal(size=(300, 8))), np.random.default_rng(6).normal(size=(4, 8))
+    _assert_verdicts(nb06.check_exact_search, exact_top_k,
+                     [(lambda b, q, k: exact_top_k(b, q, k)[:, ::-1], "wrong order"),
+                      (lambda b, q, k: np.argsort(q @ b.T, axis=1)[:, :k], "smallest"),
+                      (lambda b, q, k: np.argsort(-(b @ q.T), axis=1)[:, :k], "expected shape"),
+                      (lambda b, q, k: exact_top_k(b, q, k + 1)[:, 1:], "queries @ base.T")], pool, queries)
+    assert "share of the top 10 equal to helpers.ann.exact_top_k: 1.000" in \
+        nb06.check_exact_search.evaluate(exact_top_k, pool, queries).message
     exact = np.array([[0, 1, 2], [3, 4, 5]])
     _assert_verdicts(nb06.check_recall_at_k, recall_at_k, [(lambda a, e: np.mean(a == e), "order")], exact[:, ::-1], exact)
 

@@ -1,4 +1,4 @@
-"""Checks for notebook 04's exercises (weighting embeddings). Prepared before the notebook's rewrite (issue 17)."""
+"""Checks for notebook 04's exercises (weighting embeddings)."""
 from __future__ import annotations
 
 import numpy as np
@@ -29,7 +29,7 @@ def check_weighted_concat(weighted_concat, blocks: dict[str, np.ndarray], weight
            f"mean cosine {sims[~np.eye(len(sims), dtype=bool)].mean():.3f}"
 
 
-@exercise(5, "query-time weights")
+@exercise(6, "query-time weights")
 def check_weighted_scores(my_weighted_scores, per_block: dict[str, np.ndarray], weights: dict[str, float]) -> str:
     """``my_weighted_scores(per_block, weights)``: sum over blocks of (w / sum of w) × that block's scores."""
     rng = np.random.default_rng(11)
@@ -46,7 +46,7 @@ def check_weighted_scores(my_weighted_scores, per_block: dict[str, np.ndarray], 
            f"{bool(np.array_equal(np.argsort(-mine), np.argsort(-weighted_scores(per_block, weights))))}"
 
 
-@exercise(6, "weights that make no sense")
+@exercise(7, "weights that make no sense")
 def check_fractions(fractions, weights: dict[str, float]) -> str:
     """``fractions(weights)``: each weight / their sum; ValueError for a negative weight or all weights 0."""
     got = attempt(fractions, {"a": 3.0, "b": 1.0, "c": 0.0})
