@@ -346,6 +346,7 @@ def test_nb04_function_checks():
         return np.concatenate([w[k] * _unit_rows(bl[k]) for k in bl], axis=1)
 
     _assert_verdicts(nb04.check_weighted_concat, combine, [(linear_weights, "sqrt")], blocks, weights)
+    assert "the query-time top 5 for 6 of 6 queries" in nb04.check_weighted_concat.evaluate(combine, blocks, weights).message
     per_block = {k: _unit_rows(b) @ _unit_rows(b)[0] for k, b in blocks.items()}
     _assert_verdicts(nb04.check_weighted_scores, weighted_scores,
                      [(lambda pb, w: sum(w[k] * pb[k] for k in w), "sum of the weights")], per_block, weights)
