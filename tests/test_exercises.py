@@ -77,6 +77,16 @@ def test_starters_are_unanswered_and_every_exercise_has_a_solution(path):
         ast.parse(blocks[n] + "\n" + call)
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_solution_block_parses_and_not_run_is_rare(path):
+    """Blocks that are not executed (too slow for every test run) still have to be Python, and stay the exception."""
+    markdown = solutions.solutions_path(path).read_text(encoding="utf-8")
+    every, run = solutions.solution_blocks(markdown, runnable_only=False), solutions.solution_blocks(markdown)
+    for n, code in every.items():
+        ast.parse(code, filename=f"{path.name} exercise {n}")
+    assert len(every) - len(run) <= 1, f"{path.name}: {sorted(set(every) - set(run))} are not run"
+
+
 # --- executing the solutions (slow) ---------------------------------------------------------------------------
 
 @pytest.mark.slow
