@@ -77,6 +77,16 @@ def test_starters_are_unanswered_and_every_exercise_has_a_solution(path):
         ast.parse(blocks[n] + "\n" + call)
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_solution_block_parses_and_not_run_is_rare(path):
+    """Blocks that are not executed (too slow for every test run) still have to be Python, and stay the exception."""
+    markdown = solutions.solutions_path(path).read_text(encoding="utf-8")
+    every, run = solutions.solution_blocks(markdown, runnable_only=False), solutions.solution_blocks(markdown)
+    for n, code in every.items():
+        ast.parse(code, filename=f"{path.name} exercise {n}")
+    assert len(every) - len(run) <= 1, f"{path.name}: {sorted(set(every) - set(run))} are not run"
+
+
 # --- executing the solutions (slow) ---------------------------------------------------------------------------
 
 @pytest.mark.slow
@@ -249,7 +259,7 @@ def test_nb07_index_bytes():
         assert result.status == "wrong" and hint in result.message, result.line
 
 
-# --- notebooks 01-04 and 06: checks prepared for the rewritten notebooks (functions; no notebook needed) ------
+# --- notebooks 01-04 and 06: the function checks (no notebook needed) ----------------------------------------
 
 def _unit_rows(x):
     x = np.asarray(x, dtype=np.float64)
@@ -346,6 +356,7 @@ def test_nb04_function_checks():
         return np.concatenate([w[k] * _unit_rows(bl[k]) for k in bl], axis=1)
 
     _assert_verdicts(nb04.check_weighted_concat, combine, [(linear_weights, "sqrt")], blocks, weights)
+    assert "the query-time top 5 for 6 of 6 queries" in nb04.check_weighted_concat.evaluate(combine, blocks, weights).message
     per_block = {k: _unit_rows(b) @ _unit_rows(b)[0] for k, b in blocks.items()}
     _assert_verdicts(nb04.check_weighted_scores, weighted_scores,
                      [(lambda pb, w: sum(w[k] * pb[k] for k in w), "sum of the weights")], per_block, weights)
@@ -358,25 +369,11 @@ def test_nb04_function_checks():
                      [(no_validation, "must raise ValueError"), (lambda w: dict(w), "divided by the sum")], weights)
 
 
-def test_nb06_function_checks(tmp_path):
-    import hashlib
-
-    from helpers.ann import recall_at_k
+def test_nb06_function_checks():
+    from helpers.ann import exact_top_k, recall_at_k
     from helpers.duplicates import near_duplicates
     from helpers.exercises import nb06
 
-    (tmp_path / "a.txt").write_text("same")
-    (tmp_path / "b.txt").write_text("same")
-    (tmp_path / "c.txt").write_text("other")
-
-    def content_key(p):
-        return hashlib.sha256(Path(p).read_bytes()).hexdigest()
-
-    _assert_verdicts(nb06.check_content_key, content_key,
-                     [(lambda p: hashlib.sha256(str(p).encode()).hexdigest(), "not the name"),
-                      (lambda p: hashlib.sha256(Path(p).read_bytes()[:10]).hexdigest(), "every byte"),
-                      (lambda p: hashlib.md5(Path(p).read_bytes()).hexdigest(), "SHA-256")], tmp_path)
-    assert "3 files in the folder, 2 different contents" in nb06.check_content_key.evaluate(content_key, tmp_path).message
     vecs = _unit_rows(np.random.default_rng(4).normal(size=(10, 4)))
 
     def all_ordered_pairs(v, t):
@@ -386,6 +383,14 @@ def test_nb06_function_checks(tmp_path):
     _assert_verdicts(nb06.check_pairs_above, lambda v, t: [(i, j) for i, j, _ in near_duplicates(v, t)],
                      [(lambda v, t: [(i, j) for i in range(len(v)) for j in range(len(v)) if (v @ v.T)[i, j] >= t],
                        "itself"), (all_ordered_pairs, "i < j")], vecs, 0.5)
+    pool, queries = _unit_rows(np.random.default_rng(5).normal(size=(300, 8))), np.random.default_rng(6).normal(size=(4, 8))
+    _assert_verdicts(nb06.check_exact_search, exact_top_k,
+                     [(lambda b, q, k: exact_top_k(b, q, k)[:, ::-1], "wrong order"),
+                      (lambda b, q, k: np.argsort(q @ b.T, axis=1)[:, :k], "smallest"),
+                      (lambda b, q, k: np.argsort(-(b @ q.T), axis=1)[:, :k], "expected shape"),
+                      (lambda b, q, k: exact_top_k(b, q, k + 1)[:, 1:], "queries @ base.T")], pool, queries)
+    assert "share of the top 10 equal to helpers.ann.exact_top_k: 1.000" in \
+        nb06.check_exact_search.evaluate(exact_top_k, pool, queries).message
     exact = np.array([[0, 1, 2], [3, 4, 5]])
     _assert_verdicts(nb06.check_recall_at_k, recall_at_k, [(lambda a, e: np.mean(a == e), "order")], exact[:, ::-1], exact)
 

@@ -7,7 +7,8 @@ statement) the call to the check. ``solutions/<notebook>.md`` holds one fenced b
 string is ``python exercise-N``. :func:`with_solutions` keeps every starter cell as shipped (it must print
 "… not answered yet") and inserts after it a copy whose learner's part is the solution (it must print ``✓``);
 solutions of exercises without a starter cell (open questions) run as extra cells right after the last
-solved starter (so before any tidy-up cell). The tests execute the result (``tests/test_exercises.py``); this script writes it, executed, with HTML.
+solved starter (so before any tidy-up cell); a block marked ``python exercise-N not-run`` is only parsed.
+The tests execute the result (``tests/test_exercises.py``); this script writes it, executed, with HTML.
 """
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
-FENCE = re.compile(r"^(?P<indent>[ \t]*)```python exercise-(?P<n>\d+)[ \t]*\n(?P<body>.*?)^(?P=indent)```", re.MULTILINE | re.DOTALL)
+FENCE = re.compile(r"^(?P<indent>[ \t]*)```python exercise-(?P<n>\d+)(?P<not_run>[ \t]+not-run)?[ \t]*\n"
+                   r"(?P<body>.*?)^(?P=indent)```", re.MULTILINE | re.DOTALL)
 TAG = re.compile(r"^exercise-(\d+)$")
 
 
@@ -29,13 +31,18 @@ def solutions_path(notebook: Path) -> Path:
     return ROOT / "solutions" / notebook.with_suffix(".md").name
 
 
-def solution_blocks(markdown: str) -> dict[int, str]:
-    """``{exercise number: code}`` from the fenced ``python exercise-N`` blocks of a solutions file."""
+def solution_blocks(markdown: str, runnable_only: bool = True) -> dict[int, str]:
+    """``{exercise number: code}`` from the fenced ``python exercise-N`` blocks of a solutions file.
+
+    A block marked ``python exercise-N not-run`` (an open exercise too slow for every test run, such as
+    starting a second Ray) is parsed by the tests but not executed; ``runnable_only=False`` includes it."""
     blocks: dict[int, str] = {}
     for m in FENCE.finditer(markdown):
         n = int(m.group("n"))
         if n in blocks:
             raise ValueError(f"two solution blocks for exercise {n}: merge them into one")
+        if runnable_only and m.group("not_run"):
+            continue
         blocks[n] = textwrap.dedent(m.group("body")).strip() + "\n"
     return blocks
 

@@ -1,5 +1,4 @@
-"""Checks for notebook 01's exercises (text embeddings). Prepared before the notebook's rewrite (issue 17): each
-takes the learner's answer, then what it needs from the notebook, passed explicitly by the starter cell."""
+"""Checks for notebook 01's exercises (text embeddings). Each takes the learner's answer, then what it needs from the notebook, passed explicitly by the starter cell."""
 from __future__ import annotations
 
 import numpy as np
@@ -44,7 +43,7 @@ def check_mean_pair_similarity(mean_pair_similarity, embeddings: dict[str, np.nd
     raise Wrong("the cosine of every pair of different rows, averaged")
 
 
-@exercise(4, "top matches by hand")
+@exercise(7, "top matches by hand")
 def check_nearest(nearest, query_vec, corpus_emb, texts) -> str:
     """``nearest(query, corpus, k)``: the indices of the ``k`` rows of ``corpus`` most similar to ``query``."""
     rng = np.random.default_rng(4)

@@ -1,4 +1,4 @@
-"""Checks for notebook 02's exercises (visual embeddings). Prepared before the notebook's rewrite (issue 17)."""
+"""Checks for notebook 02's exercises (visual embeddings)."""
 from __future__ import annotations
 
 import numpy as np

@@ -15,7 +15,7 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.linalg.norm(x, axis=-1, keepdims=True)
 
 
-@exercise(1, "precision@k by hand")
+@exercise(4, "a finer answer key")
 def check_precision_at_k(my_precision_at_k, sims: dict[str, np.ndarray], labels, k: int = 3) -> str:
     """``my_precision_at_k(sim, labels, k)``: mean share of each item's k nearest others that share its label."""
     rng = np.random.default_rng(1)
@@ -50,7 +50,7 @@ def check_centre_block(centre_block, blocks: dict[str, np.ndarray]) -> str:
         f"{n} {mean_cos[n]:.3f} -> {after[n]:.3f}" for n in blocks)
 
 
-@exercise(7, "equal mix by hand")
+@exercise(8, "equal mix by hand")
 def check_equal_mix(equal_mix, blocks: dict[str, np.ndarray]) -> str:
     """``equal_mix(blocks)``: normalise each block, concatenate, scale so that the rows have length 1."""
     rng = np.random.default_rng(9)

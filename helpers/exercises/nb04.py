@@ -1,8 +1,9 @@
-"""Checks for notebook 04's exercises (weighting embeddings). Prepared before the notebook's rewrite (issue 17)."""
+"""Checks for notebook 04's exercises (weighting embeddings)."""
 from __future__ import annotations
 
 import numpy as np
 
+from ..retrieval import per_modality_scores, rank
 from ..similarity import combine, weighted_scores
 from . import Wrong, as_array, attempt, exercise
 
@@ -23,13 +24,16 @@ def check_weighted_concat(weighted_concat, blocks: dict[str, np.ndarray], weight
         raise Wrong("a cosine multiplies two vectors, so each weight counts twice: scale by sqrt(w / sum of w)")
     if not np.allclose(got, want, atol=1e-4):
         raise Wrong("each block: rows to length 1, times sqrt(its weight / the sum of the weights); then concatenate")
-    index = np.asarray(weighted_concat(blocks, weights))
-    sims = index @ index.T
-    return f"{index.shape[0]} items, {index.shape[1]}-d; rows of length {np.linalg.norm(index, axis=1).mean():.3f}, " \
-           f"mean cosine {sims[~np.eye(len(sims), dtype=bool)].mean():.3f}"
+    index = np.asarray(weighted_concat(blocks, weights), dtype=np.float64)
+    scores = index @ index.T
+    np.fill_diagonal(scores, -np.inf)   # a product is not its own neighbour
+    same = sum(set(np.argsort(-scores[q], kind="stable")[:5]) == set(rank(per_modality_scores(blocks, q), weights, 5,
+                                                                          exclude=q)[0]) for q in range(len(index)))
+    return f"{index.shape[0]} items, {index.shape[1]}-d, rows of length {np.linalg.norm(index, axis=1).mean():.3f}; " \
+           f"the index's top 5 = the query-time top 5 for {same} of {len(index)} queries"
 
 
-@exercise(5, "query-time weights")
+@exercise(6, "query-time weights")
 def check_weighted_scores(my_weighted_scores, per_block: dict[str, np.ndarray], weights: dict[str, float]) -> str:
     """``my_weighted_scores(per_block, weights)``: sum over blocks of (w / sum of w) × that block's scores."""
     rng = np.random.default_rng(11)
@@ -46,7 +50,7 @@ def check_weighted_scores(my_weighted_scores, per_block: dict[str, np.ndarray], 
            f"{bool(np.array_equal(np.argsort(-mine), np.argsort(-weighted_scores(per_block, weights))))}"
 
 
-@exercise(6, "weights that make no sense")
+@exercise(7, "weights that make no sense")
 def check_fractions(fractions, weights: dict[str, float]) -> str:
     """``fractions(weights)``: each weight / their sum; ValueError for a negative weight or all weights 0."""
     got = attempt(fractions, {"a": 3.0, "b": 1.0, "c": 0.0})

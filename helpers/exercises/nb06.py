@@ -1,45 +1,18 @@
-"""Checks for notebook 06's exercises (your own collection). Prepared before the notebook's rewrite (issue 17)."""
+"""Checks for notebook 06's exercises (your own collection)."""
 from __future__ import annotations
 
-import hashlib
-import tempfile
-from pathlib import Path
+import time
 
 import numpy as np
 
-from ..ann import recall_at_k
+from ..ann import exact_top_k, recall_at_k
 from ..duplicates import near_duplicates
-from . import Wrong, as_number, attempt, exercise
+from . import Wrong, as_array, as_number, attempt, exercise
 
-__all__ = ["check_content_key", "check_pairs_above", "check_recall_at_k"]
-
-
-@exercise(2, "a key by content")
-def check_content_key(content_key, folder) -> str:
-    """``content_key(path)``: the SHA-256 of the file's bytes (hex), so renaming keeps it and editing changes it."""
-    with tempfile.TemporaryDirectory() as tmp:
-        a, b, c = Path(tmp, "a.jpg"), Path(tmp, "renamed copy.jpg"), Path(tmp, "a_edited.jpg")
-        a.write_bytes(b"\xff\xd8 not really a photo " * 50)
-        b.write_bytes(a.read_bytes())
-        c.write_bytes(a.read_bytes()[:-1] + b"!")
-        keys = [attempt(content_key, p) for p in (a, b, c)]
-        keys_str = [attempt(content_key, str(p)) for p in (a, b, c)]
-    if not all(isinstance(k, str) for k in keys):
-        raise Wrong("return the key as a string (hexdigest())")
-    if keys != keys_str:
-        raise Wrong("accept a path given as a str or as a Path, with the same result")
-    if keys[0] != keys[1]:
-        raise Wrong("the same bytes under another name must give the same key: hash the content, not the name")
-    if keys[0] == keys[2]:
-        raise Wrong("a file whose bytes changed must get a new key: hash every byte of the content")
-    if keys[0] != hashlib.sha256(b"\xff\xd8 not really a photo " * 50).hexdigest():
-        raise Wrong("use SHA-256 of the file's bytes (hashlib.sha256(...).hexdigest())")
-    files = [p for p in Path(folder).rglob("*") if p.is_file()]
-    distinct = len({content_key(p) for p in files})
-    return f"{len(files)} files in the folder, {distinct} different contents"
+__all__ = ["check_exact_search", "check_pairs_above", "check_recall_at_k"]
 
 
-@exercise(4, "near-duplicates by hand")
+@exercise(6, "near-duplicates by hand")
 def check_pairs_above(pairs_above, vectors, threshold: float) -> str:
     """``pairs_above(vectors, threshold)``: the pairs (i, j), i < j, of unit rows whose cosine is >= threshold."""
     rng = np.random.default_rng(12)
@@ -62,7 +35,31 @@ def check_pairs_above(pairs_above, vectors, threshold: float) -> str:
     return f"{len(pairs_above(vectors, threshold))} pairs at cosine >= {threshold:.3f}"
 
 
-@exercise(5, "recall by hand")
+@exercise(7, "exact search by hand")
+def check_exact_search(top_k_by_hand, pool, queries, k: int = 10) -> str:
+    """``top_k_by_hand(base, queries, k)``: per query (row), the indices of the ``k`` rows of ``base`` with the largest
+    dot product (unit rows: cosine), best first."""
+    rng = np.random.default_rng(13)
+    base, qs = rng.normal(size=(40, 6)), rng.normal(size=(3, 6))
+    base /= np.linalg.norm(base, axis=1, keepdims=True)   # unit rows, as in the notebook: dot product = cosine
+    want = exact_top_k(base, qs, 4)
+    got = as_array(attempt(top_k_by_hand, base.copy(), qs.copy(), 4), want.shape, "one row of k indices per query")
+    if np.array_equal(np.sort(got, axis=1), np.sort(want, axis=1)) and not np.array_equal(got, want):
+        raise Wrong("the right rows in the wrong order: the largest dot product first")
+    if np.array_equal(got, np.argsort(qs @ base.T, axis=1)[:, :4]):
+        raise Wrong("these are the k *smallest* dot products: sort from high to low")
+    if not np.array_equal(got, want):
+        raise Wrong("scores = queries @ base.T (one row per query); per row the k largest, best first")
+    base = np.asarray(pool)[:16_000]
+    t = time.perf_counter()
+    mine = np.asarray(top_k_by_hand(base, np.asarray(queries), k))
+    ms = 1000 * (time.perf_counter() - t) / len(queries)
+    same = np.mean(np.sort(mine, axis=1) == np.sort(exact_top_k(base, np.asarray(queries), k), axis=1))
+    return f"{len(base):,} vectors, {len(queries)} queries: {ms:.3f} ms per query (all at once); " \
+           f"share of the top {k} equal to helpers.ann.exact_top_k: {same:.3f}"
+
+
+@exercise(8, "recall by hand")
 def check_recall_at_k(my_recall_at_k, approx, exact) -> str:
     """``my_recall_at_k(approx, exact)``: the mean share of each query's exact top k that the approximate one found."""
     e = np.array([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 0, 1]])
