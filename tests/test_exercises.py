@@ -16,7 +16,7 @@ from helpers.exercises import Exercise, ExerciseFailed, Wrong, as_number, attemp
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-import solutions
+import solutions  # noqa: E402 - from tools/, put on sys.path above
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 CHECKED = [p for p in NOTEBOOKS if any(solutions.exercise_number(c) for c in nbformat.read(p, as_version=4).cells)]
@@ -253,7 +253,8 @@ def test_nb07_index_bytes():
     result = nb07.check_index_bytes.evaluate(lambda n, dim, bits: n * dim * bits / 8, dims)
     assert result.ok and "5.12 GB" in result.message, result.line   # 1280 x 4 bytes x a million
     assert nb07.check_index_bytes.evaluate(_starter, dims).status == "unanswered"
-    for wrong, hint in [(lambda n, dim, bits: n * dim * bits, "8 of them"), (lambda n, dim, bits: n * dim * 4, "float32"),
+    for wrong, hint in [(lambda n, dim, bits: n * dim * bits, "8 of them"),
+                        (lambda n, dim, bits: n * dim * 4, "float32"),
                         (lambda n, dim, bits: dim * bits / 8, "vectors ×")]:
         result = nb07.check_index_bytes.evaluate(wrong, dims)
         assert result.status == "wrong" and hint in result.message, result.line
@@ -313,7 +314,8 @@ def test_nb02_function_checks():
         s = _unit_rows(e) @ _unit_rows(e).T
         return s[np.ix_(cat, cat)].mean(), s[np.ix_(cat, ~cat)].mean()
 
-    _assert_verdicts(nb02.check_within_between, within_between, [(with_diagonal, "diagonal")], {"features": emb}, is_cat)
+    _assert_verdicts(nb02.check_within_between, within_between, [(with_diagonal, "diagonal")],
+                     {"features": emb}, is_cat)
     _assert_verdicts(nb02.check_concept_vector, lambda e: _unit_rows(_unit_rows(e).mean(axis=0)[None])[0],
                      [(lambda e: e.mean(axis=0), "normalise the mean"),
                       (lambda e: _unit_rows(e[:1])[0], "average")], emb, is_cat)
@@ -333,7 +335,8 @@ def test_nb03_function_checks():
 
     _assert_verdicts(nb03.check_precision_at_k, precision_at_k, [(with_self, "itself")], sims, labels)
     _assert_verdicts(nb03.check_centre_block, lambda b: _unit_rows(b - b.mean(axis=0)),
-                     [(lambda b: _unit_rows(b), "subtract the mean"), (lambda b: b.__isub__(b.mean(axis=0)), "do not change")],
+                     [(lambda b: _unit_rows(b), "subtract the mean"),
+                      (lambda b: b.__isub__(b.mean(axis=0)), "do not change")],
                      blocks)
 
     def equal_mix(bl):
@@ -356,7 +359,8 @@ def test_nb04_function_checks():
         return np.concatenate([w[k] * _unit_rows(bl[k]) for k in bl], axis=1)
 
     _assert_verdicts(nb04.check_weighted_concat, combine, [(linear_weights, "sqrt")], blocks, weights)
-    assert "the query-time top 5 for 6 of 6 queries" in nb04.check_weighted_concat.evaluate(combine, blocks, weights).message
+    verdict = nb04.check_weighted_concat.evaluate(combine, blocks, weights)
+    assert "the query-time top 5 for 6 of 6 queries" in verdict.message
     per_block = {k: _unit_rows(b) @ _unit_rows(b)[0] for k, b in blocks.items()}
     _assert_verdicts(nb04.check_weighted_scores, weighted_scores,
                      [(lambda pb, w: sum(w[k] * pb[k] for k in w), "sum of the weights")], per_block, weights)
@@ -383,7 +387,8 @@ def test_nb06_function_checks():
     _assert_verdicts(nb06.check_pairs_above, lambda v, t: [(i, j) for i, j, _ in near_duplicates(v, t)],
                      [(lambda v, t: [(i, j) for i in range(len(v)) for j in range(len(v)) if (v @ v.T)[i, j] >= t],
                        "itself"), (all_ordered_pairs, "i < j")], vecs, 0.5)
-    pool, queries = _unit_rows(np.random.default_rng(5).normal(size=(300, 8))), np.random.default_rng(6).normal(size=(4, 8))
+    pool = _unit_rows(np.random.default_rng(5).normal(size=(300, 8)))
+    queries = np.random.default_rng(6).normal(size=(4, 8))
     _assert_verdicts(nb06.check_exact_search, exact_top_k,
                      [(lambda b, q, k: exact_top_k(b, q, k)[:, ::-1], "wrong order"),
                       (lambda b, q, k: np.argsort(q @ b.T, axis=1)[:, :k], "smallest"),
@@ -392,7 +397,8 @@ def test_nb06_function_checks():
     assert "share of the top 10 equal to helpers.ann.exact_top_k: 1.000" in \
         nb06.check_exact_search.evaluate(exact_top_k, pool, queries).message
     exact = np.array([[0, 1, 2], [3, 4, 5]])
-    _assert_verdicts(nb06.check_recall_at_k, recall_at_k, [(lambda a, e: np.mean(a == e), "order")], exact[:, ::-1], exact)
+    _assert_verdicts(nb06.check_recall_at_k, recall_at_k, [(lambda a, e: np.mean(a == e), "order")],
+                     exact[:, ::-1], exact)
 
 
 @pytest.mark.slow

@@ -81,7 +81,8 @@ def with_solutions(nb, blocks: dict[int, str]):
     if not used:
         raise ValueError("no starter cell is tagged exercise-N: nothing to check")
     after = 1 + max(i for i, c in enumerate(cells) if c.metadata.get("tags", [""])[0].startswith("solution-"))
-    extra = [nbformat.v4.new_code_cell(f"# Solution of exercise {n}\n" + blocks[n], metadata={"tags": [f"solution-{n}"]})
+    extra = [nbformat.v4.new_code_cell(f"# Solution of exercise {n}\n" + blocks[n],
+                                       metadata={"tags": [f"solution-{n}"]})
              for n in sorted(set(blocks) - used)]
     out.cells = cells[:after] + extra + cells[after:]
     return out

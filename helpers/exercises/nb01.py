@@ -1,4 +1,7 @@
-"""Checks for notebook 01's exercises (text embeddings). Each takes the learner's answer, then what it needs from the notebook, passed explicitly by the starter cell."""
+"""Checks for notebook 01's exercises (text embeddings).
+
+Each takes the learner's answer, then what it needs from the notebook, passed explicitly by the starter cell.
+"""
 from __future__ import annotations
 
 import numpy as np

@@ -36,7 +36,8 @@ def check_label_vectors(label_vectors, model, pet_emb, truth, templates) -> str:
         raise Wrong("row i: the mean of the vectors of labels[i] in every template, re-normalised")
     truth = np.asarray(truth)
     rows = np.arange(len(truth))
-    p = _softmax(model.logit_scale * pet_emb @ _unit_rows(np.asarray(label_vectors(model, ["cat", "dog"], templates))).T)
+    labels = _unit_rows(np.asarray(label_vectors(model, ["cat", "dog"], templates)))
+    p = _softmax(model.logit_scale * pet_emb @ labels.T)
     singles = [model.zero_shot(pet_emb, ["cat", "dog"], template=t)[rows, truth].mean() for t in templates]
     return (f"accuracy {np.mean(p.argmax(axis=1) == truth):.3f}, mean P(right answer) {p[rows, truth].mean():.3f} "
             f"(single templates: {min(singles):.3f} to {max(singles):.3f})")

@@ -54,7 +54,8 @@ def check_signs(signs, vecs, k: int = 5) -> str:
     vecs = np.asarray(vecs, dtype=np.float32)
     exact = _top_k(vecs, k)
     q8 = np.round(vecs / np.abs(vecs).max() * 127)
-    return (f"top-{k} overlap with float32: binary {_overlap(exact, _top_k(np.asarray(signs(vecs), np.float32), k)):.3f}"
+    binary = _overlap(exact, _top_k(np.asarray(signs(vecs), np.float32), k))
+    return (f"top-{k} overlap with float32: binary {binary:.3f}"
             f" (32x smaller), int8 {_overlap(exact, _top_k(q8, k)):.3f} (4x smaller)")
 
 
