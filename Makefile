@@ -34,7 +34,7 @@ test: setup
 
 # torch and torchvision come from $(VENV) (Colab's CPU builds do not install here); see tools/colab_venv.py
 $(COLAB_VENV)/.installed: $(VENV)/.installed constraints/colab.txt requirements.txt requirements-scale.txt \
-		helpers/colab.py tools/colab_venv.py
+		helpers/colab.py tools/colab_install.py tools/colab_venv.py
 	$(PY) tools/colab_venv.py $(COLAB_VENV) --torch-from $(VENV)
 
 test-colab: setup $(COLAB_VENV)/.installed

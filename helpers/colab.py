@@ -12,11 +12,10 @@ It prints what it installed, their size on disk and how long it took.
     install_missing("requirements.txt")          # the repository's file, whatever the working directory
 
 From a shell (``.ci/run`` builds its Colab-like environment this way):
-``python -m helpers.colab install requirements.txt [more files or requirements] [--dry-run --report out.json]``.
+``python tools/colab_install.py install requirements.txt [more files or requirements] [--dry-run --report out.json]``.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -231,23 +230,3 @@ def install_missing(*requirements: str | Path, install: bool | None = None, dry_
     result.changed = {n: (v, after[n]) for n, v in have.items() if n in after and after[n] != v}
     print(result.summary())
     return result
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m helpers.colab", description=__doc__.splitlines()[0])
-    sub = ap.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("install", help="install what is missing (also outside Colab), pinning what is installed")
-    p.add_argument("requirements", nargs="+", help="requirements files (*.txt) or requirement strings")
-    p.add_argument("--dry-run", action="store_true", help="ask pip what it would install; change nothing")
-    p.add_argument("--report", type=Path, help="write pip's JSON installation report here")
-    args = ap.parse_args(argv)
-    try:
-        install_missing(*args.requirements, install=True, dry_run=args.dry_run, report=args.report)
-    except (RuntimeError, FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

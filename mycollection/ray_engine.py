@@ -150,7 +150,7 @@ class RayEngine:
                 _stop_new_children(before)  # a half-started local Ray is not known to ray.shutdown()
                 if attempt == 1 and not self.address and "timed out" in str(exc).lower():
                     continue
-                self._fail(exc)
+                raise _start_failed(self.address, exc) from None
         self.startup_s = time.perf_counter() - t
         return True
 
@@ -176,15 +176,6 @@ class RayEngine:
         if self._levels is not None:
             _restore(self._levels)
             self._levels = None
-
-    def _fail(self, exc: Exception):
-        """Ray could not start or be joined: a CollectionError that says what to do."""
-        if self.address:
-            raise CollectionError(f"could not join the Ray cluster at {self.address!r}: {_cause(exc)}. Check the "
-                                  "address (`ray status` on the head machine prints it), or leave out --address "
-                                  "for a local Ray") from None
-        raise CollectionError(f"could not start a local Ray: {_cause(exc)}. On a busy machine try again, or use "
-                              "the default engine (leave out --engine ray)") from None
 
     def steady_rate(self) -> float:
         """Photos per second of the whole pool, by the workers' own clocks (start-up and model loads excluded)."""
@@ -251,6 +242,15 @@ class RayEngine:
         ok = [i for i, k in enumerate(keys) if k not in errors]
         job.store([keys[i] for i in ok], {name: np.asarray(batch[name])[ok] for name in job.space_names})
         return errors
+
+
+def _start_failed(address: str | None, exc: Exception) -> CollectionError:
+    """Ray could not start or be joined: a CollectionError that says what to do."""
+    if address:
+        return CollectionError(f"could not join the Ray cluster at {address!r}: {_cause(exc)}. Check the address "
+                               "(`ray status` on the head machine prints it), or leave out --address for a local Ray")
+    return CollectionError(f"could not start a local Ray: {_cause(exc)}. On a busy machine try again, or use the "
+                           "default engine (leave out --engine ray)")
 
 
 def _children() -> set[int]:

@@ -8,7 +8,7 @@
    copied) from ``--torch-from`` into a folder that a ``.pth`` file puts at the end of ``sys.path``.
 3. Every other package of constraints/colab.txt at Colab's version: the Colab runtime, as far as we use it.
 4. The Colab cell's install, dry-run first (pip's report in ``build/colab/dry-run.json``, checked by
-   tests/test_colab_versions.py), then for real: ``python -m helpers.colab install`` of requirements.txt
+   tests/test_colab_versions.py), then for real: ``python tools/colab_install.py install`` of requirements.txt
    and requirements-scale.txt (notebook 07's cell), then the test runner (nbval), all pinned.
 Each step prints its time.
 """
@@ -140,12 +140,12 @@ def main() -> int:
     held.write_text("\n".join(usable + [f"{n}=={v}" for n, (v, _) in linked.items()]) + "\n", encoding="utf-8")
     _step(f"Colab's versions of {len(usable)} packages (constraints/colab.txt; torch aside)",
           [str(py), "-m", "pip", "install", "-q", "-r", str(shipped), "-c", str(held)], env=env)
-    colab_cell = [str(py), "-m", "helpers.colab", "install"]
+    colab_cell = [str(py), str(ROOT / "tools" / "colab_install.py"), "install"]
     _step("the Colab cells, dry run", colab_cell + ["requirements.txt", "requirements-scale.txt", "--dry-run",
                                                     "--report", str(BUILD / "dry-run.json")], env=env, cwd=ROOT)
     _step("the Colab cell of every notebook", colab_cell + ["requirements.txt"], env=env, cwd=ROOT)
     _step("notebook 07's Ray/Milvus cell", colab_cell + ["requirements-scale.txt"], env=env, cwd=ROOT)
-    _step("the test runner", [str(py), "-m", "helpers.colab", "install", "nbval"], env=env, cwd=ROOT)
+    _step("the test runner", colab_cell + ["nbval"], env=env, cwd=ROOT)
     (venv / ".installed").touch()
     print(f"Colab-like venv ready in {time.perf_counter() - t0:.0f} s: {venv}")
     return 0
