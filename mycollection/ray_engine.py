@@ -11,8 +11,9 @@ The driver (this process) collects the vectors as they arrive, with a progress b
 like the default engine, so everything else (cache, manifest, report) is shared.
 
 On a cluster, start Ray on each machine first (``ray start --head`` on one, ``ray start
---address=HEAD:6379`` on the others); the folder and the repository must be at the same path on every
-machine (a shared or network file system), because workers open the photos themselves.
+--address=HEAD:6379`` on the others). The photos must be at the same path on every machine (a shared
+or network file system), because workers open them themselves; the code need not be: joining a cluster,
+the engine ships ``helpers`` and ``mycollection`` to the workers (Ray's ``runtime_env``).
 """
 from __future__ import annotations
 
