@@ -17,18 +17,28 @@ the engine ships ``helpers`` and ``mycollection`` to the workers (Ray's ``runtim
 """
 from __future__ import annotations
 
-import logging
 import os
-import socket
-import sys
 import time
-from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import numpy as np
 
 from .engine import PhotoJob, decode_photo
 from .files import CollectionError
+from .ray_runtime import (
+    cause,
+    children,
+    local_worker_env,
+    no_native_stderr,
+    package_root,
+    probe,
+    quiet,
+    quiet_data_context,
+    restore,
+    silence,
+    start_failed,
+    stop_new_children,
+)
 
 __all__ = ["RayEngine", "PhotoEmbedder", "ray_available"]
 
@@ -63,6 +73,7 @@ class PhotoEmbedder:
 
         preset, space_names, threads = self.config
         torch.set_num_threads(max(1, threads))
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         self.encoders = Encoders(preset)
         self.names = [s.name for s in spaces(preset) if s.name in space_names]
         self.size = self.encoders.photo_size()  # loads the photo models now, once per worker
@@ -88,11 +99,6 @@ def _blank(size: int):
     from PIL import Image
 
     return Image.new("RGB", (size, size), (128, 128, 128))
-
-
-def _package_root() -> str:
-    """The folder that holds both packages, so workers can import them (Colab adds it to sys.path only)."""
-    return os.fspath(Path(__file__).resolve().parents[1])
 
 
 class RayEngine:
@@ -128,30 +134,29 @@ class RayEngine:
         if ray.is_initialized():
             return False
         if self.address:
-            _probe(self.address)
+            probe(self.address)
         t = time.perf_counter()
         kw: dict = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
         if self.address:
-            kw["runtime_env"] = {"py_modules": [os.path.join(_package_root(), p) for p in ("helpers", "mycollection")]}
+            kw["runtime_env"] = {"py_modules": [os.path.join(package_root(), p) for p in ("helpers", "mycollection")]}
         else:
             kw["num_cpus"] = self.num_cpus or min(4, os.cpu_count() or 1)
-            kw["runtime_env"] = {"env_vars": {"PYTHONPATH": _package_root(), "TOKENIZERS_PARALLELISM": "false"}}
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no usage report (and no network wait)
         os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")  # C++ log lines to the console; errors still raise
         os.environ.setdefault("RAY_gcs_server_port_wait_time_s", "90")  # Ray's 30 s is short on a busy laptop
         for attempt in (1, 2):  # a local Ray that times out starting (a busy machine) gets one more try
-            before = _children()
+            before = children()
             try:
-                with _quiet(), _no_native_stderr():
+                with quiet(), no_native_stderr(), local_worker_env(not self.address):
                     ray.init(address=self.address or None, **kw)
                 break
             except Exception as exc:  # noqa: BLE001 - Ray raises bare Exception for a start-up timeout
-                with _quiet():
+                with quiet():
                     ray.shutdown()
-                _stop_new_children(before)  # a half-started local Ray is not known to ray.shutdown()
+                stop_new_children(before)  # a half-started local Ray is not known to ray.shutdown()
                 if attempt == 1 and not self.address and "timed out" in str(exc).lower():
                     continue
-                raise _start_failed(self.address, exc) from None
+                raise start_failed(self.address, exc) from None
         self.startup_s = time.perf_counter() - t
         return True
 
@@ -162,20 +167,20 @@ class RayEngine:
         lines and INFO logs stay off until :meth:`stop` (in a notebook they would be pages of text).
         """
         self._owns = self._start() or self._owns
-        _quiet_data_context()
+        quiet_data_context()
         if self._levels is None:
-            self._levels = _silence()
+            self._levels = silence()
 
     def stop(self) -> None:
         """Shut down the Ray that :meth:`start` started (a joined cluster keeps running; we only disconnect)."""
         import ray
 
         if self._owns:
-            with _quiet():
+            with quiet():
                 ray.shutdown()
         self._owns = False
         if self._levels is not None:
-            _restore(self._levels)
+            restore(self._levels)
             self._levels = None
 
     def steady_rate(self) -> float:
@@ -188,13 +193,13 @@ class RayEngine:
             return {}
         started = self._start()
         try:
-            with _quiet():
+            with quiet():
                 return self._run(job)
         finally:
             if started:
                 import ray
 
-                with _quiet():
+                with quiet():
                     ray.shutdown()
 
     def _run(self, job: PhotoJob) -> dict[str, str]:
@@ -202,7 +207,7 @@ class RayEngine:
         import ray.data
         from tqdm.auto import tqdm
 
-        _quiet_data_context()  # our progress bar is below, counting photos
+        quiet_data_context()  # our progress bar is below, counting photos
         cpus = int(ray.cluster_resources().get("CPU", 1))
         n = len(job.paths)
         self.pool_size = self.workers or max(1, min(n // self.batch_size + 1, cpus // self.cpus_per_worker))
@@ -227,7 +232,7 @@ class RayEngine:
                 bar.update(len(batch["key"]))
                 job.checkpoint.maybe_save()
         except ray.exceptions.RayError as exc:
-            raise CollectionError(f"a Ray worker failed while embedding photos: {_cause(exc)}") from None
+            raise CollectionError(f"a Ray worker failed while embedding photos: {cause(exc)}") from None
         finally:
             batches.close()  # stops Ray Data's executor now (Ctrl-C included), before Ray is shut down
             bar.close()
@@ -243,102 +248,3 @@ class RayEngine:
         ok = [i for i, k in enumerate(keys) if k not in errors]
         job.store([keys[i] for i in ok], {name: np.asarray(batch[name])[ok] for name in job.space_names})
         return errors
-
-
-def _start_failed(address: str | None, exc: Exception) -> CollectionError:
-    """Ray could not start or be joined: a CollectionError that says what to do."""
-    if address:
-        return CollectionError(f"could not join the Ray cluster at {address!r}: {_cause(exc)}. Check the address "
-                               "(`ray status` on the head machine prints it), or leave out --address for a local Ray")
-    return CollectionError(f"could not start a local Ray: {_cause(exc)}. On a busy machine try again, or use the "
-                           "default engine (leave out --engine ray)")
-
-
-def _children() -> set[int]:
-    import psutil
-
-    return {p.pid for p in psutil.Process().children(recursive=True)}
-
-
-def _stop_new_children(before: set[int]) -> None:
-    """End the processes that a failed ``ray.init`` started (its GCS, monitors, dashboard) and left running."""
-    import psutil
-
-    new = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
-    for p in new:
-        with suppress(psutil.Error):
-            p.terminate()
-    _, alive = psutil.wait_procs(new, timeout=5)
-    for p in alive:
-        with suppress(psutil.Error):
-            p.kill()
-
-
-def _probe(address: str, timeout: float = 3.0) -> None:
-    """Fail fast on a HOST:PORT nobody answers on (``ray.init`` would retry for minutes)."""
-    host, _, port = address.rpartition(":")
-    if address == "auto" or "://" in address or not port.isdigit():
-        return
-    try:
-        socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout).close()
-    except OSError as exc:
-        raise CollectionError(f"no Ray cluster answers at {address!r} ({exc.strerror or exc}): start one with "
-                              "`ray start --head` on the head machine and pass the address it prints, or leave "
-                              "out --address for a local Ray") from None
-
-
-@contextmanager
-def _quiet():
-    """Ray's INFO/WARNING log lines (execution plans, token notice) off while we run; errors still show."""
-    saved = _silence()
-    try:
-        yield
-    finally:
-        _restore(saved)
-
-
-def _silence() -> list[tuple[logging.Logger, int]]:
-    """Turn Ray's loggers down to errors; returns their levels for :func:`_restore`."""
-    saved = [(lg, lg.level) for lg in map(logging.getLogger, ("ray", "ray.data", "ray.data._internal"))]
-    for lg, _ in saved:
-        lg.setLevel(logging.ERROR)
-    return saved
-
-
-def _restore(saved: list[tuple[logging.Logger, int]]) -> None:
-    for lg, level in saved:
-        lg.setLevel(level)
-
-
-def _quiet_data_context() -> None:
-    """No Ray Data progress lines or execution statistics in this process (a notebook shows them as text)."""
-    import ray.data
-
-    ctx = ray.data.DataContext.get_current()
-    ctx.enable_progress_bars = False
-    ctx.enable_auto_log_stats = False
-    ctx.verbose_stats_logs = False
-
-
-@contextmanager
-def _no_native_stderr():
-    """Ray's C++ core prints a log-level line to file descriptor 2 while it starts; hide that (errors raise)."""
-    try:
-        saved = os.dup(2)
-    except OSError:  # no real stderr (some embedded interpreters): nothing to hide
-        yield
-        return
-    sys.stderr.flush()
-    with open(os.devnull, "w") as null:
-        os.dup2(null.fileno(), 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
-def _cause(exc: Exception) -> str:
-    """The last line of a Ray error: the worker's own exception, without Ray's traceback."""
-    lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
-    return lines[-1] if lines else type(exc).__name__

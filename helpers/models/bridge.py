@@ -51,7 +51,8 @@ class LabelBridge(TextImageModel):
     """
 
     def __init__(self, text_encoder, image_encoder, class_names: Sequence[str], name: str = IMAGENET_BRIDGE,
-                 template: str = CLASS_TEMPLATE, logit_scale: float = BRIDGE_LOGIT_SCALE):
+                 template: str = CLASS_TEMPLATE, logit_scale: float = BRIDGE_LOGIT_SCALE,
+                 class_emb: np.ndarray | None = None):
         if image_encoder.head is None:
             raise ValueError(f"{image_encoder.name} has no classifier head: the bridge needs its class probabilities")
         n_out = int(image_encoder.head.out_features) if hasattr(image_encoder.head, "out_features") else None
@@ -68,8 +69,13 @@ class LabelBridge(TextImageModel):
         self.device = text_encoder.device
         self.class_names = list(class_names)
         self.class_prompts = [template.format(c) for c in self.class_names]
+        if class_emb is None:
+            class_emb = text_encoder.encode(self.class_prompts, batch_size=32, progress=False)
+        elif class_emb.shape != (len(self.class_names), self.dim):
+            raise ValueError(f"class_emb has shape {class_emb.shape}, expected ({len(self.class_names)}, {self.dim}): "
+                             f"one {text_encoder.name} vector per class prompt")
         #: MiniLM vectors of the class prompts, ``(n_classes, dim)``: the bridge itself.
-        self.class_emb = text_encoder.encode(self.class_prompts, batch_size=32, progress=False)
+        self.class_emb = class_emb
         self._logit_scale = float(logit_scale)
 
     def __repr__(self) -> str:
@@ -132,9 +138,22 @@ class LabelBridge(TextImageModel):
 
 @cache
 def build_label_bridge(logit_scale: float = BRIDGE_LOGIT_SCALE) -> LabelBridge:
-    """The bridge from the packaged MiniLM and EfficientNet-Lite0 (whatever the preset): no network."""
+    """The bridge from the packaged MiniLM and EfficientNet-Lite0 (whatever the preset): no network.
+
+    The 1,000 prompt vectors are computed once and kept in the cache folder (``vectors/``), under a key
+    of the prompts, the text model and the code that embeds them.
+    """
+    from ..data import cache_base
+    from ..files import cached_arrays, content_key
     from .images import imagenet_categories, load_image_encoder
     from .text import load_text_encoder
 
-    return LabelBridge(load_text_encoder(MINILM), load_image_encoder("efficientnet-lite0"), imagenet_categories(),
-                       logit_scale=logit_scale)
+    text = load_text_encoder(MINILM)
+    names = imagenet_categories()
+    prompts = [CLASS_TEMPLATE.format(c) for c in names]
+    key = content_key("bridge prompts", text.name, text.max_length, prompts, torch.__version__,
+                      code=("helpers.models.text", "helpers.models._common"))
+    class_emb = cached_arrays(cache_base() / "vectors" / f"bridge-prompts-{key[:16]}.npz", ["class_emb"],
+                              lambda: {"class_emb": text.encode(prompts, batch_size=32, progress=False)})["class_emb"]
+    return LabelBridge(text, load_image_encoder("efficientnet-lite0"), names, logit_scale=logit_scale,
+                       class_emb=class_emb)

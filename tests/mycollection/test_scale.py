@@ -346,13 +346,16 @@ def test_a_started_engine_shares_its_ray_with_index_and_stop_shuts_it_down(tmp_p
     folder = tmp_path / "photos"
     make_folder(folder, fetch(CATS), CATS)
     before, level = ray_processes(), logging.getLogger("ray.data").level
+    monkeypatch.setenv("PYTHONPATH", "/elsewhere")  # the learner's own: workers get both, this process keeps its own
     engine = RayEngine(num_cpus=1, workers=1)
     engine.start()
     try:
-        assert ray.is_initialized() and engine.startup_s > 0
+        assert ray.is_initialized() and engine.startup_s > 0 and os.environ["PYTHONPATH"] == "/elsewhere"
         assert ray.data.from_items([{"x": 1}, {"x": 2}]).map_batches(lambda b: {"y": b["x"] * 2}).sum("y") == 6
         coll = index(folder, progress=False, engine=engine)
         assert len(coll.report.new) == 2 and engine.done == 2
+        workers_path = ray.get(ray.remote(lambda: os.environ.get("PYTHONPATH")).remote())
+        assert workers_path.split(os.pathsep) == [str(Path(__file__).resolve().parents[2]), "/elsewhere"]
         assert ray.is_initialized(), "index() left the Ray that start() started running"
         assert logging.getLogger("ray.data").level == logging.ERROR, "Ray Data's INFO lines are off while started"
     finally:
