@@ -53,6 +53,9 @@ class LabelBridge(TextImageModel):
     def __init__(self, text_encoder, image_encoder, class_names: Sequence[str], name: str = IMAGENET_BRIDGE,
                  template: str = CLASS_TEMPLATE, logit_scale: float = BRIDGE_LOGIT_SCALE,
                  class_emb: np.ndarray | None = None):
+        """``text_encoder``: MiniLM, or a function that loads it. With ``class_emb`` (the prompts' vectors, kept
+        from an earlier run) that function is called only when a text is first embedded: photos need only the
+        image encoder and ``class_emb`` (a Ray worker that embeds photos never loads MiniLM)."""
         if image_encoder.head is None:
             raise ValueError(f"{image_encoder.name} has no classifier head: the bridge needs its class probabilities")
         n_out = int(image_encoder.head.out_features) if hasattr(image_encoder.head, "out_features") else None
@@ -61,22 +64,35 @@ class LabelBridge(TextImageModel):
         if "{}" not in template:
             raise ValueError(f"template must contain '{{}}' where the class name goes, got {template!r}")
         self.name = name
-        self.text_encoder = text_encoder
+        self._text, self._load_text = (text_encoder, None) if hasattr(text_encoder, "encode") else (None, text_encoder)
         self.image_encoder = image_encoder
-        self.tokenizer = text_encoder.tokenizer
-        self.max_length = text_encoder.max_length
-        self.dim = text_encoder.dim
-        self.device = text_encoder.device
+        self.device = image_encoder.device
         self.class_names = list(class_names)
         self.class_prompts = [template.format(c) for c in self.class_names]
         if class_emb is None:
-            class_emb = text_encoder.encode(self.class_prompts, batch_size=32, progress=False)
-        elif class_emb.shape != (len(self.class_names), self.dim):
-            raise ValueError(f"class_emb has shape {class_emb.shape}, expected ({len(self.class_names)}, {self.dim}): "
-                             f"one {text_encoder.name} vector per class prompt")
+            class_emb = self.text_encoder.encode(self.class_prompts, batch_size=32, progress=False)
+        elif class_emb.ndim != 2 or class_emb.shape[0] != len(self.class_names):
+            raise ValueError(f"class_emb has shape {class_emb.shape}, expected ({len(self.class_names)}, dim): "
+                             "one text-encoder vector per class prompt")
         #: MiniLM vectors of the class prompts, ``(n_classes, dim)``: the bridge itself.
         self.class_emb = class_emb
+        self.dim = int(class_emb.shape[1])
         self._logit_scale = float(logit_scale)
+
+    @property
+    def text_encoder(self):
+        """MiniLM (loaded on first use when the bridge was given a function that loads it)."""
+        if self._text is None:
+            self._text = self._load_text()
+        return self._text
+
+    @property
+    def tokenizer(self):
+        return self.text_encoder.tokenizer
+
+    @property
+    def max_length(self) -> int:
+        return self.text_encoder.max_length
 
     def __repr__(self) -> str:
         return (f"LabelBridge({self.name!r}, dim={self.dim}, classes={len(self.class_names)}, "
@@ -141,19 +157,19 @@ def build_label_bridge(logit_scale: float = BRIDGE_LOGIT_SCALE) -> LabelBridge:
     """The bridge from the packaged MiniLM and EfficientNet-Lite0 (whatever the preset): no network.
 
     The 1,000 prompt vectors are computed once and kept in the cache folder (``vectors/``), under a key
-    of the prompts, the text model and the code that embeds them.
+    of the prompts, the text model and the code that embeds them; MiniLM itself loads when a text is
+    first embedded.
     """
     from ..data import cache_base
     from ..files import cached_arrays, content_key
     from .images import imagenet_categories, load_image_encoder
     from .text import load_text_encoder
 
-    text = load_text_encoder(MINILM)
     names = imagenet_categories()
     prompts = [CLASS_TEMPLATE.format(c) for c in names]
-    key = content_key("bridge prompts", text.name, text.max_length, prompts, torch.__version__,
+    key = content_key("bridge prompts", MINILM, prompts, torch.__version__,
                       code=("helpers.models.text", "helpers.models._common"))
-    class_emb = cached_arrays(cache_base() / "vectors" / f"bridge-prompts-{key[:16]}.npz", ["class_emb"],
-                              lambda: {"class_emb": text.encode(prompts, batch_size=32, progress=False)})["class_emb"]
-    return LabelBridge(text, load_image_encoder("efficientnet-lite0"), names, logit_scale=logit_scale,
-                       class_emb=class_emb)
+    class_emb = cached_arrays(cache_base() / "vectors" / f"bridge-prompts-{key[:16]}.npz", ["class_emb"], lambda: {
+        "class_emb": load_text_encoder(MINILM).encode(prompts, batch_size=32, progress=False)})["class_emb"]
+    return LabelBridge(lambda: load_text_encoder(MINILM), load_image_encoder("efficientnet-lite0"), names,
+                       logit_scale=logit_scale, class_emb=class_emb)
