@@ -202,3 +202,33 @@ def test_species_vote_is_wrong_only_where_the_classifier_hesitates(encoder, phot
     assert (vote_cat == is_cat).sum() >= len(pets) - 1
     on_its_back = [r.name for r in pets].index("d2l_cat1_tabby_lying")
     assert probs[on_its_back].max() > np.median(probs.max(1))  # the unusual pose is not the hard photo
+
+
+def test_folding_batch_norms_keeps_the_outputs_and_the_activation():
+    import copy
+
+    from timm.layers import BatchNormAct2d
+
+    from helpers.models.images import fold_batchnorm
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, bias=False), BatchNormAct2d(8, act_layer=torch.nn.ReLU6),
+                              torch.nn.Conv2d(8, 4, 1), torch.nn.BatchNorm2d(4), torch.nn.Conv2d(4, 4, 1))
+    for bn in (net[1], net[3]):  # statistics and affine parameters a trained network would have
+        bn.running_mean.uniform_(-1, 1), bn.running_var.uniform_(0.5, 2), bn.weight.data.uniform_(0.5, 2)
+        bn.bias.data.uniform_(-1, 1)
+    net.eval()
+    reference = copy.deepcopy(net)
+    x = torch.randn(2, 3, 16, 16)
+    assert fold_batchnorm(net) == 2
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in net.modules())
+    assert isinstance(net[1], torch.nn.Sequential) and isinstance(net[1][0], torch.nn.ReLU6)  # the activation stays
+    assert isinstance(net[3], torch.nn.Identity)
+    assert torch.equal(net[4].weight, reference[4].weight)  # a convolution with no batch norm after it: untouched
+    with torch.inference_mode():
+        assert torch.allclose(net(x), reference(x), atol=1e-5)
+        assert not torch.allclose(reference[0](x), net[0](x), atol=1e-3)  # the weights did change
+
+
+def test_the_offline_encoder_has_no_batch_norm_left(encoder):
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in encoder.backbone.modules())
