@@ -8,7 +8,7 @@ Each block is a float32 ``(n_items, d)`` array with unit-norm rows; :mod:`helper
 :mod:`helpers.retrieval` weigh and combine them. Embedding a catalog takes seconds, and the notebooks
 ask for the same blocks several times, so they are kept for the rest of the session, and the preset's
 blocks on disk too (the cache folder's ``vectors/``), under a key of the photos' content, the texts, the
-models and the code that computes them: notebook 04 starts from the blocks notebook 03 computed.
+models' weights and the code that computes them: notebook 04 starts from the blocks notebook 03 computed.
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def embed_catalog(catalog: Sequence, text_encoder=None, image_encoder=None, attr
     copy: changing it changes nothing here. With the preset's encoders (none given) the blocks are also
     kept on disk, and read from there next time.
     """
-    from .models import load_image_encoder, load_text_encoder
+    from .models import load_image_encoder, load_text_encoder, weights_fingerprint
 
     catalog = list(catalog)
     on_disk = text_encoder is None and image_encoder is None  # encoders of one's own may share a name
@@ -61,7 +61,8 @@ def embed_catalog(catalog: Sequence, text_encoder=None, image_encoder=None, attr
             import torch
 
             disk_key = content_key("catalog blocks", texts, [sha256_of(it.path) for it in catalog], text_encoder.name,
-                                   image_encoder.name, torch.__version__, code=CODE)
+                                   image_encoder.name, weights_fingerprint(text_encoder.model),
+                                   weights_fingerprint(image_encoder.backbone), torch.__version__, code=CODE)
             path = cache_base() / "vectors" / f"catalog-{disk_key[:16]}.npz"
             _BLOCKS[key] = cached_arrays(path, BLOCK_NAMES, compute)
         else:

@@ -105,3 +105,23 @@ def test_the_bridge_reads_back_the_prompt_vectors_it_would_compute(tmp_path, mon
     assert len(list((tmp_path / "vectors").glob("bridge-prompts-*.npz"))) == 1
     fresh = load_text_encoder().encode([CLASS_TEMPLATE.format(c) for c in read.class_names[:50]])
     assert np.array_equal(built.class_emb, read.class_emb) and np.allclose(read.class_emb[:50], fresh, atol=1e-5)
+
+
+def test_weights_fingerprint_changes_with_any_weight_and_only_then():
+    import copy
+
+    import torch
+
+    from helpers.models import weights_fingerprint
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4))
+    same = weights_fingerprint(net)
+    assert same == weights_fingerprint(copy.deepcopy(net)) and len(same) == 64
+    tuned = copy.deepcopy(net)
+    with torch.no_grad():
+        tuned[0].weight[0, 0, 0, 0] += 1e-3  # one number of one filter: a fine-tuned model
+    assert weights_fingerprint(tuned) != same
+    tuned = copy.deepcopy(net)
+    tuned[1].running_mean += 0.5  # a buffer, not a parameter
+    assert weights_fingerprint(tuned) != same

@@ -15,7 +15,7 @@ Apple MPS, then CPU). ``name=None`` means "the active preset's model" (see
 ``decode_workers()`` says how many threads decode images side by side (``$EMBEDDINGS_DECODE_WORKERS``).
 """
 from ..availability import ModelUnavailableError
-from ._common import decode_workers, get_device
+from ._common import decode_workers, get_device, weights_fingerprint
 from .bridge import LabelBridge
 from .clip import ClipModel, load_clip
 from .images import ImageEncoder, imagenet_categories, load_image_encoder
@@ -26,6 +26,7 @@ __all__ = [
     "ModelUnavailableError",
     "get_device",
     "decode_workers",
+    "weights_fingerprint",
     "TextImageModel",
     "LabelBridge",
     "TextEncoder",

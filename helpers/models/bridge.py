@@ -20,6 +20,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -157,9 +158,10 @@ def build_label_bridge(logit_scale: float = BRIDGE_LOGIT_SCALE) -> LabelBridge:
     """The bridge from the packaged MiniLM and EfficientNet-Lite0 (whatever the preset): no network.
 
     The 1,000 prompt vectors are computed once and kept in the cache folder (``vectors/``), under a key
-    of the prompts, the text model and the code that embeds them; MiniLM itself loads when a text is
+    of the prompts, MiniLM's files and the code that embeds them; MiniLM itself loads when a text is
     first embedded.
     """
+    from ..availability import resolve_text_name
     from ..data import cache_base
     from ..files import cached_arrays, content_key
     from .images import imagenet_categories, load_image_encoder
@@ -167,9 +169,18 @@ def build_label_bridge(logit_scale: float = BRIDGE_LOGIT_SCALE) -> LabelBridge:
 
     names = imagenet_categories()
     prompts = [CLASS_TEMPLATE.format(c) for c in names]
-    key = content_key("bridge prompts", MINILM, prompts, torch.__version__,
+    key = content_key("bridge prompts", MINILM, _weight_files(resolve_text_name(MINILM)), prompts, torch.__version__,
                       code=("helpers.models.text", "helpers.models._common"))
     class_emb = cached_arrays(cache_base() / "vectors" / f"bridge-prompts-{key[:16]}.npz", ["class_emb"], lambda: {
         "class_emb": load_text_encoder(MINILM).encode(prompts, batch_size=32, progress=False)})["class_emb"]
     return LabelBridge(lambda: load_text_encoder(MINILM), load_image_encoder("efficientnet-lite0"), names,
                        logit_scale=logit_scale, class_emb=class_emb)
+
+
+def _weight_files(model: str) -> list:
+    """A local model folder's files by name, size and modification time (a reinstall or another version
+    changes them) without loading the model; a hub id stands for itself."""
+    folder = Path(model)
+    if not folder.is_dir():
+        return [model]
+    return sorted((f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in folder.iterdir() if f.is_file())
