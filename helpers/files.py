@@ -11,9 +11,9 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
-import sys
 import tempfile
 import zipfile
 from collections.abc import Callable, Sequence
@@ -67,7 +67,7 @@ def content_key(*parts: object, code: tuple[str, ...] = ()) -> str:
     """
     h = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode("utf-8"))
     for name in code:
-        h.update(Path(sys.modules[name].__file__).read_bytes())
+        h.update(Path(importlib.import_module(name).__file__).read_bytes())
     return h.hexdigest()
 
 
