@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import hashlib
-import inspect
 import json
 import sys
 import warnings
@@ -142,19 +140,16 @@ def _calibrated_threshold(coll) -> tuple[float, str]:
     """The near-duplicate threshold for the collection's image model, and how it was measured (cached)."""
     import PIL
 
-    import helpers.duplicates
-    import helpers.images
     from helpers import data
     from helpers.duplicates import calibrate
+    from helpers.files import content_key
     from mycollection.sample import CALIBRATION, calibration_photos
     from mycollection.store import atomic_write, cache_root
 
     space = coll.spaces["image"]
     depends = {"model": space.model, "prep": space.prep, "pillow": PIL.__version__,
-               "photos": [data.record(f).sha256 for f in CALIBRATION],
-               "code": [hashlib.sha256(inspect.getsource(m).encode()).hexdigest()
-                        for m in (helpers.duplicates, helpers.images)]}
-    key = hashlib.sha256(json.dumps(depends, sort_keys=True).encode()).hexdigest()[:16]
+               "photos": [data.record(f).sha256 for f in CALIBRATION]}
+    key = content_key(depends, code=("helpers.duplicates", "helpers.images"))[:16]  # the code counts too
     path = cache_root() / "duplicate-thresholds" / f"{key}.json"
     try:
         kept = json.loads(path.read_text(encoding="utf-8"))
