@@ -14,14 +14,16 @@ If the photo files sit next to SOURCES.csv, their SHA-256 is verified too.
 from __future__ import annotations
 
 import csv
-import hashlib
-import os
+import io
 import re
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # helpers, for its file functions
+
+from helpers.files import atomic_write, sha256_of  # noqa: E402
+
 DEFAULT_SOURCES = ROOT.parent / "shared" / "data" / "images" / "SOURCES.csv"
 OUT = ROOT / "data" / "images.csv"
 FIELDS = ["file", "category", "label", "url", "sha256", "bytes", "width", "height", "license", "attribution", "source"]
@@ -72,7 +74,7 @@ def build(src: Path, verify_files: bool = True) -> list[dict[str, str]]:
         seen.add(r["file"])
         photo = src.parent / r["file"]
         if verify_files and photo.is_file():
-            actual = hashlib.sha256(photo.read_bytes()).hexdigest()
+            actual = sha256_of(photo)
             if actual != r["sha256"]:
                 raise SourceError(f"{r['file']}: file next to {src.name} has SHA-256 {actual}, not {r['sha256']}")
     return rows
@@ -80,16 +82,11 @@ def build(src: Path, verify_files: bool = True) -> list[dict[str, str]]:
 
 def write(rows: list[dict[str, str]], out: Path = OUT) -> None:
     """Write the registry through a temporary file, so a failure never leaves half a CSV."""
-    fd, tmp = tempfile.mkstemp(prefix=".images-", suffix=".csv", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            w = csv.DictWriter(f, fieldnames=FIELDS, lineterminator="\n")
-            w.writeheader()
-            w.writerows(rows)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    text = io.StringIO(newline="")
+    w = csv.DictWriter(text, fieldnames=FIELDS, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    atomic_write(out, lambda f: f.write(text.getvalue().encode("utf-8")))
 
 
 def main(argv: list[str]) -> int:
