@@ -185,6 +185,7 @@ def test_notebook_04_slider_reranks_in_chromium(lab):
                 "sel => { const e = document.querySelector(sel); return e && e.innerText.includes('mean P@5'); }",
                 arg=".embeddings-ranking", timeout=RERANK_S * 1000,
             )
+            ranking.scroll_into_view_if_needed()  # read in view: once a CI run read "" here (cell scrolled away?)
             before = ranking.inner_text()
             assert "Top 5 for Slim black trousers" in before, before
             assert "P@5 of this query" in before and "mean P@5 over all queries" in before, before
@@ -199,6 +200,7 @@ def test_notebook_04_slider_reranks_in_chromium(lab):
                 "([sel, old]) => { const e = document.querySelector(sel); return e && e.innerText !== old; }",
                 arg=[".embeddings-ranking", before], timeout=RERANK_S * 1000,
             )
+            ranking.scroll_into_view_if_needed()
             after = ranking.inner_text()
             items_after = ranking.locator("li").all_inner_texts()
             page.wait_for_function(  # the thumbnails and bars are redrawn too (same view, new picture)
