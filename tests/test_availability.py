@@ -1,11 +1,17 @@
 """Model availability: choosing presets fast and failing clearly without a network."""
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from helpers import availability as presets
 from helpers import models
 from helpers.models.images import build_resnet18
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_offline_preset_and_banner(monkeypatch):
@@ -20,31 +26,50 @@ def test_offline_preset_and_banner(monkeypatch):
 
 
 def test_unknown_preset_is_a_clear_error():
-    with pytest.raises(ValueError, match="not a preset.*auto, article, offline"):
+    with pytest.raises(ValueError, match="not a preset; use one of: article, offline, or leave it unset"):
         presets.get_preset("bogus")
+    with pytest.raises(ValueError, match="'auto' is gone"):
+        presets.get_preset("auto")
 
 
-def test_auto_decides_offline_quickly_without_network(monkeypatch):
-    monkeypatch.setattr(presets, "article_models_cached", lambda: False)
-    monkeypatch.setattr(presets, "HF_HOST", "hub.invalid")
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    presets._resolve.cache_clear()
-    try:
-        t0 = time.perf_counter()
-        p = presets.get_preset("auto")
-        assert time.perf_counter() - t0 < 5
-        assert p.name == "offline" and "no network" in p.reason
-    finally:
-        presets._resolve.cache_clear()
+def test_other_presets_say_the_text_describes_the_default():
+    default = presets.get_preset(presets.DEFAULT_PRESET)
+    assert "\n" not in presets.banner(default) and "the default" in default.reason
+    article = presets.get_preset("article")
+    first, second = presets.banner(article).split("\n")
+    assert first.startswith("Preset 'article' [your choice, EMBEDDINGS_MODELS=article]")
+    assert "default preset, 'offline'" in second and "✓/✗" in second
 
 
-def test_auto_picks_article_when_cached(monkeypatch):
-    monkeypatch.setattr(presets, "article_models_cached", lambda: True)
-    presets._resolve.cache_clear()
-    try:
-        assert presets.get_preset("auto").name == "article"
-    finally:
-        presets._resolve.cache_clear()
+def _fake_article_caches(root: Path) -> dict[str, str]:
+    """HF_HOME and TORCH_HOME holding (empty) files where the article's weights would be cached."""
+    for repo in (presets.PRESETS["article"].text, presets.PRESETS["article"].clip):
+        folder = root / "hf" / "hub" / f"models--{repo.replace('/', '--')}"
+        (folder / "refs").mkdir(parents=True)
+        (folder / "refs" / "main").write_text("abc123")
+        snapshot = folder / "snapshots" / "abc123"
+        snapshot.mkdir(parents=True)
+        for name in ("config.json", "model.safetensors"):
+            (snapshot / name).write_text("{}")
+    checkpoints = root / "torch" / "hub" / "checkpoints"
+    checkpoints.mkdir(parents=True)
+    (checkpoints / "resnet18-f37072fd.pth").write_bytes(b"")
+    return {"HF_HOME": str(root / "hf"), "TORCH_HOME": str(root / "torch")}
+
+
+def test_default_is_the_tested_preset_even_with_the_article_models_cached(tmp_path):
+    """No network probe, no cache decides: a learner with the article's models cached still gets the default."""
+    env = {k: v for k, v in os.environ.items() if k not in ("EMBEDDINGS_MODELS", "HF_HUB_OFFLINE")}
+    env.update(_fake_article_caches(tmp_path), PYTHONPATH=str(ROOT))
+    code = ("from helpers.availability import article_models_cached\n"
+            "print('cached', article_models_cached())\n"
+            "from helpers.notebook import setup\n"
+            "setup()")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    cached, banner = out.stdout.splitlines()[:2]
+    assert cached == "cached True", "the fake caches must look like the article's models"
+    assert banner.startswith(f"Preset '{presets.DEFAULT_PRESET}' [the default"), banner
 
 
 def test_host_probe_gives_up_in_time():

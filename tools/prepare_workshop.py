@@ -1,11 +1,11 @@
-"""Prepare a laptop for an offline workshop: fetch every photo and the article's models.
+"""Prepare a laptop for an offline workshop: fetch every photo (and, when asked, the article's models).
 
-    python tools/prepare_workshop.py            # photos + article models (needs network once)
-    python tools/prepare_workshop.py --photos   # photos only
+    python tools/prepare_workshop.py              # photos (the default models come with their pip packages)
+    python tools/prepare_workshop.py --article    # also DistilBERT, ResNet-18 and OpenAI CLIP (needs network once)
 
-Afterwards the notebooks run with no network: photos come from the verified
-cache (data/cache/images), and the `auto` preset finds the article's models in
-the Hugging Face and torch caches and picks `article`.
+Afterwards the notebooks run with no network: photos come from the verified cache (data/cache/images), and the
+default preset's models (MiniLM, EfficientNet-Lite0) are installed by pip. The article's models are used only
+when a learner chooses them (EMBEDDINGS_MODELS=article); fetch them for a workshop that plans to.
 """
 from __future__ import annotations
 
@@ -21,11 +21,13 @@ from helpers.availability import PRESETS, article_models_cached  # noqa: E402
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--photos", action="store_true", help="fetch the photos only")
+    ap.add_argument("--article", action="store_true",
+                    help="also download the article's models (EMBEDDINGS_MODELS=article; needs network once)")
     args = ap.parse_args(argv)
     paths = data.fetch_all()
     print(f"photos: {len(paths)} verified in {data.cache_dir()}")
-    if args.photos:
+    print("The default models (MiniLM, EfficientNet-Lite0) come with their pip packages: nothing to download.")
+    if not args.article:
         return 0
     from helpers import models
 
@@ -38,7 +40,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"article models: NOT downloaded - {exc}")
         return 1
     print(f"article models cached: {art.text}, {art.image}, {art.clip} -> {article_models_cached()}")
-    print("The offline models (MiniLM, EfficientNet-Lite0) come with their pip packages.")
     return 0
 
 
