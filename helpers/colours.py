@@ -14,7 +14,7 @@ from PIL import Image
 
 from .images import ImageInput, load_image
 
-__all__ = ["dominant_colours", "colour_swatch"]
+__all__ = ["ENCODER_CROP", "dominant_colours", "colour_swatch"]
 
 
 def _kmeans_colours(img: Image.Image, k: int, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -53,16 +53,31 @@ def dominant_colours(photo: ImageInput, k: int = 5, size: int = 64, seed: int = 
     return _kmeans_colours(load_image(photo, target_size=128), k, size, seed)
 
 
-def colour_swatch(photo: ImageInput, k: int = 5, size: int = 224, seed: int = 0) -> Image.Image:
-    """A ``size`` x ``size`` RGB image of vertical colour bands, one per dominant colour.
+#: The part of a picture the image encoders keep: ResNet-18's and EfficientNet-Lite0's preprocessing both resize it
+#: to 256 pixels, then crop the central 224 x 224 (a crop of 0.875 of each side, 6.25 % cut from each edge).
+ENCODER_CROP = 224 / 256
 
-    Each band's width is proportional to its cluster's share of the photo, largest
-    first (the same photo always gives the same pixels).
+
+def colour_swatch(photo: ImageInput, k: int = 5, size: int = 224, seed: int = 0,
+                  crop: float = ENCODER_CROP) -> Image.Image:
+    """An RGB image of vertical colour bands, one per dominant colour, framed so an image encoder sees them all.
+
+    The bands fill a ``size`` x ``size`` square, each as wide as its cluster's share of the photo, largest
+    first (the same photo always gives the same pixels). A white frame around them makes the image
+    ``round(size / crop)`` pixels square (256 for 224): an encoder that resizes a picture to 256 and keeps its
+    central 224 x 224 (both of ours do: :data:`ENCODER_CROP`) leaves it at 256 and crops exactly the frame
+    away, so it embeds every band at its share. Without the frame (``crop=1``) it would cut 14 pixels from
+    each side of a 224-pixel swatch: the first band would shrink and a last band narrower than that, a
+    colour with a share under 6 %, would never be embedded.
     """
+    if not 0 < crop <= 1:
+        raise ValueError(f"crop must be in (0, 1], got {crop}")
     colours, shares = dominant_colours(photo, k=k, seed=seed)
     edges = np.rint(np.concatenate([[0.0], np.cumsum(shares)]) * size).astype(int)
     edges[-1] = size
-    arr = np.empty((size, size, 3), dtype=np.uint8)
+    full = int(round(size / crop))
+    top = (full - size) // 2
+    arr = np.full((full, full, 3), 255, dtype=np.uint8)
     for c, lo, hi in zip(colours, edges[:-1], edges[1:]):
-        arr[:, lo:hi] = c
+        arr[top:top + size, top + lo:top + hi] = c
     return Image.fromarray(arr, mode="RGB")

@@ -199,13 +199,56 @@ def test_swatch_is_deterministic_and_proportional(cat):
     a = np.asarray(C.colour_swatch(it))
     colour_module._colours_of_file.cache_clear()  # recompute from the photo, not the cache
     b = np.asarray(C.colour_swatch(it))
-    assert a.shape == (224, 224, 3) and a.dtype == np.uint8
+    assert a.shape == (256, 256, 3) and a.dtype == np.uint8
     assert np.array_equal(a, b)
     colours, shares = C.dominant_colours(it)
     assert math.isclose(shares.sum(), 1.0, rel_tol=1e-9) and (np.diff(shares) <= 0).all()
-    widths = [int((a[0] == c).all(axis=1).sum()) for c in colours]
+    bands = a[16:240, 16:240]  # the bands fill the central 224 x 224; a white frame 16 pixels wide around them
+    widths = [int((bands[0] == c).all(axis=1).sum()) for c in colours]
     assert np.allclose(np.array(widths) / 224, shares, atol=2 / 224)
-    assert (a == a[:1]).all(), "bands are vertical: every row is the same"
+    assert (bands == bands[:1]).all(), "bands are vertical: every row is the same"
+    frame = np.ones((256, 256), dtype=bool)
+    frame[16:240, 16:240] = False
+    assert (a[frame] == 255).all()
+
+
+def _narrow_last_band() -> tuple[Image.Image, list[float]]:
+    """A 60 x 20 picture of five flat colours, 24, 15, 10, 8 and 3 columns wide: the last one has a share of 0.05."""
+    palette = [(30, 90, 200), (240, 240, 235), (20, 20, 20), (60, 160, 60), (235, 120, 30)]
+    widths = [24, 15, 10, 8, 3]
+    arr = np.concatenate([np.tile(np.array(c, dtype=np.uint8), (20, w, 1)) for c, w in zip(palette, widths)], axis=1)
+    return Image.fromarray(arr), [w / 60 for w in widths]
+
+
+@pytest.mark.parametrize("photo", ["narrow last band", "the store's basketball"])
+def test_the_image_encoder_sees_every_band_of_a_swatch(photo, store):
+    """What the encoder embeds, after its own preprocessing (resize to 256, centre crop 224), is the whole swatch:
+    every band at its share, the narrow last one (0.05) included, and none of the white frame."""
+    from helpers.models import load_image_encoder
+
+    encoder = load_image_encoder("efficientnet-lite0")
+    assert encoder.name == "efficientnet-lite0"
+    if photo == "narrow last band":
+        picture, want = _narrow_last_band()
+        assert np.allclose(C.dominant_colours(picture)[1], want)
+    else:
+        picture = C.item("basketball", store)
+        want = C.dominant_colours(picture)[1].tolist()
+        assert 0.04 < want[-1] < 0.0625, "the basketball's last band (its orange) is narrower than the old crop"
+    colours, shares = C.dominant_colours(picture)
+    seen = encoder.prepare([C.colour_swatch(picture)])[0].numpy()  # (3, 224, 224): what the network is given
+    assert seen.shape == (3, 224, 224)
+    # the preprocessing's Normalize, undone: back to 0-255 pixels
+    mean = np.array(encoder.preprocess.transforms[-1].mean.tolist()).reshape(3, 1, 1)
+    std = np.array(encoder.preprocess.transforms[-1].std.tolist()).reshape(3, 1, 1)
+    pixels = (seen * std + mean) * 255
+    columns = pixels[:, 0, :].T  # (224, 3): the bands are vertical, so one row shows them all
+    assert np.allclose(pixels, pixels[:, :1, :], atol=0.5), "every row the same: the frame is cropped away"
+    nearest = np.abs(columns[:, None, :] - colours[None].astype(float)).max(-1)
+    widths = np.bincount(nearest.argmin(axis=1), minlength=len(colours))
+    assert (widths > 0).all(), f"bands missing after the encoder's crop: {widths.tolist()}"
+    assert nearest.min(axis=1).max() < 1.0, "every column is one of the dominant colours (no white frame)"
+    assert np.allclose(widths / 224, shares, atol=2 / 224), (widths.tolist(), shares.round(3).tolist())
 
 
 # ----------------------------------------------------------------- combining maths
