@@ -9,7 +9,7 @@
 """
 from .grids import contact_sheet, image_grid, probability_bars, result_strip, similarity_heatmap, text_query_grid
 from .labels import short_name
-from .maps import embedding_map, folder_groups, group_colours, photo_map, project_2d, weighted_map_xy
+from .maps import embedding_map, folder_groups, group_colours, photo_map, project_2d, tsne_settings, weighted_map_xy
 from .modalities import (
     MODALITY_COLOURS,
     contribution_chart,
@@ -37,6 +37,7 @@ __all__ = [
     "short_name",
     "similarity_heatmap",
     "text_query_grid",
+    "tsne_settings",
     "weighted_map_xy",
     "weights_label",
 ]

@@ -12,7 +12,8 @@ from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 from ..images import ImageInput, thumbnail
 from ..similarity import combine
 
-__all__ = ['embedding_map', 'folder_groups', 'group_colours', 'photo_map', 'project_2d', 'weighted_map_xy']
+__all__ = ['embedding_map', 'folder_groups', 'group_colours', 'photo_map', 'project_2d', 'tsne_settings',
+           'weighted_map_xy']
 
 
 def group_colours(names: Sequence[str]) -> dict:
@@ -38,11 +39,28 @@ def folder_groups(refs: Sequence[str], top: str = "(top folder)", max_groups: in
     return [g if g in keep else other for g in groups]
 
 
-def project_2d(emb: np.ndarray, method: str = "pca", seed: int = 0, perplexity: float | None = None) -> np.ndarray:
-    """Project embeddings to 2-D with scikit-learn's PCA or t-SNE (seeded, so runs repeat).
+def tsne_settings(n_points: int, seed: int | None = None, perplexity: float | None = None) -> dict:
+    """The settings :func:`project_2d` gives scikit-learn's :class:`~sklearn.manifold.TSNE` for ``n_points`` points.
 
-    t-SNE's perplexity must be below the number of points; by default we use
-    ``min(30, (n - 1) / 3)``.
+    ``metric="cosine"`` (the similarity the embeddings are compared with); ``perplexity`` (about how many
+    neighbours each point keeps close) must be below the number of points, so by default it is
+    ``min(30, (n - 1) / 3)``. ``init``: with no ``seed``, t-SNE starts from the PCA map, so it draws the same
+    map every run and needs no seed; with a ``seed``, it starts from random positions drawn with that seed
+    (``init="random"``), so another seed draws another map of the same points.
+    """
+    perp = perplexity or max(2.0, min(30.0, (n_points - 1) / 3))
+    if seed is None:
+        return {"metric": "cosine", "perplexity": perp, "init": "pca", "random_state": 0}
+    return {"metric": "cosine", "perplexity": perp, "init": "random", "random_state": seed}
+
+
+def project_2d(emb: np.ndarray, method: str = "pca", seed: int | None = None,
+               perplexity: float | None = None) -> np.ndarray:
+    """Project embeddings to 2-D with scikit-learn's PCA or t-SNE; runs repeat.
+
+    t-SNE's settings are :func:`tsne_settings`'s: with no ``seed`` it starts from the PCA map (one map, the
+    same every run); with a ``seed`` from random positions drawn with it (each seed its own map, repeatable).
+    PCA needs no seed (``seed`` only names its ``random_state``).
     """
     from sklearn.decomposition import PCA
     from sklearn.manifold import TSNE
@@ -51,12 +69,11 @@ def project_2d(emb: np.ndarray, method: str = "pca", seed: int = 0, perplexity: 
     if emb.shape[0] < 3:
         raise ValueError(f"need at least 3 points for a 2-D map, got {emb.shape[0]}")
     if method == "pca":
-        return PCA(n_components=2, random_state=seed).fit_transform(emb)
+        return PCA(n_components=2, random_state=seed or 0).fit_transform(emb)
     if method == "tsne":
         from threadpoolctl import threadpool_limits
 
-        perp = perplexity or max(2.0, min(30.0, (emb.shape[0] - 1) / 3))
-        tsne = TSNE(n_components=2, perplexity=perp, init="pca", random_state=seed, metric="cosine")
+        tsne = TSNE(n_components=2, **tsne_settings(emb.shape[0], seed, perplexity))
         # one thread: the same map (Barnes-Hut sums in a fixed order), and on a busy 2-core machine its
         # OpenMP threads otherwise spin waiting for each other (20 s instead of 0.5 s for 112 points)
         with threadpool_limits(limits=1):
@@ -71,7 +88,7 @@ def embedding_map(
     method: str = "pca",
     labels: Sequence[str] | None = None,
     images: Sequence[ImageInput] | None = None,
-    seed: int = 0,
+    seed: int | None = None,
     title: str = "",
     ax=None,
     zoom: float = 0.35,
@@ -117,7 +134,7 @@ def weighted_map_xy(blocks: Mapping[str, np.ndarray], weights: Mapping[str, floa
 
 
 def photo_map(emb: np.ndarray, groups: Sequence[str], images: Sequence[ImageInput], *, method: str = "tsne",
-              seed: int = 0, title: str = "", cell: float = 0.62, ax=None):
+              seed: int | None = None, title: str = "", cell: float = 0.62, ax=None):
     """A 2-D map of photos, no thumbnail over another: :func:`project_2d` snapped to a grid.
 
     Each photo gets its own cell (about 1.4 cells per photo) by the assignment that moves the
