@@ -3,7 +3,8 @@
 #   make test        set up, then run the tests (helpers + every notebook, offline preset)
 # and for CI (.ci/run calls both):
 #   make test-colab  a second venv with Colab's versions (constraints/colab.txt), built by the notebooks'
-#                    Colab cell itself; every notebook again (nbval, strict) and the widget tests there
+#                    Colab cell itself; every notebook again, as in Colab (its checked lines must be the
+#                    committed ones), and the widget tests there
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -39,7 +40,7 @@ $(COLAB_VENV)/.installed: $(VENV)/.installed constraints/colab.txt requirements.
 
 test-colab: setup $(COLAB_VENV)/.installed
 	EMBEDDINGS_COLAB_VENV=1 PYTHONPATH=$(CURDIR) $(COLAB_PY) -m pytest -p no:cacheprovider \
-		tests/test_colab_versions.py tests/test_colab_install.py tests/test_widget.py notebooks/
+		tests/test_colab_versions.py tests/test_colab_install.py tests/test_widget.py tests/test_colab.py
 
 # Colab moves every few months: make colab-constraints BACKEND_INFO=path/to/a/clone/of/googlecolab/backend-info
 colab-constraints: setup

@@ -4,6 +4,9 @@ from pathlib import Path
 
 import pytest
 
+# nbval compares each cell's checked lines with the committed ones (see tests/nbval_checked.py)
+pytest_plugins = ["tests.nbval_checked"]
+
 os.environ.setdefault("EMBEDDINGS_MODELS", "offline")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("MPLBACKEND", "Agg")

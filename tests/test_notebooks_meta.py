@@ -1,6 +1,6 @@
 """Notebook hygiene: committed with current, clean outputs, shared cells current, one step per cell, checked claims.
 
-(Executing the notebooks is done by nbval: pytest collects notebooks/*.ipynb with --nbval-lax.)
+(Executing the notebooks is done by nbval: pytest collects notebooks/*.ipynb and compares their checked lines.)
 """
 import ast
 import re

@@ -107,3 +107,15 @@ def test_the_installed_command_line_answers_help(installed, tmp_path):
     run = _run(python, ["-m", "mycollection", "--help"], tmp_path)
     assert run.returncode == 0, run.stderr
     assert all(cmd in run.stdout for cmd in ("index", "search", "export")), run.stdout
+
+
+BINARY_SUFFIXES = (".whl", ".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".egg", ".so", ".dll", ".exe")
+
+
+def test_no_wheel_archive_or_binary_is_tracked():
+    """Tools come from requirements files, photos from their pinned URLs: the repository holds text."""
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    binaries = [f for f in tracked.splitlines() if f.lower().endswith(BINARY_SUFFIXES)]
+    assert not binaries, f"tracked binaries or archives: {binaries}"

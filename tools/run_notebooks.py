@@ -2,7 +2,7 @@
 
     python tools/run_notebooks.py [--out build] [--timeout 900] [notebooks/01_text_embeddings.ipynb ...]
 
-Uses the preset from ``$EMBEDDINGS_MODELS`` (default ``auto``). Prints the
+Uses the preset from ``$EMBEDDINGS_MODELS`` (default ``offline``). Prints the
 run time of each notebook (from starting its kernel to its last cell's output) and,
 apart, the time of the HTML export; exits non-zero if any cell fails.
 """
