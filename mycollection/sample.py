@@ -91,8 +91,12 @@ def _link_or_copy(src: Path, dest: Path) -> None:
         shutil.copy2(src, dest)
 
 
-def sample_collection(dest: str | os.PathLike | None = None, progress: bool = True) -> Path:
-    """Build (once) and return the sample folder: registry photos, ``data/notes``, planted copies."""
+def sample_collection(dest: str | os.PathLike | None = None, progress: bool = True, fresh_index: bool = False) -> Path:
+    """Build (once) and return the sample folder: registry photos, ``data/notes``, planted copies.
+
+    ``fresh_index=True`` also deletes the folder's index (:func:`forget`), so that the next :func:`index` embeds
+    every file, as on a learner's first run (notebook 06 starts so, and its timings mean something).
+    """
     root = Path(dest) if dest else data.cache_base() / "sample-collection"
     for path in data.fetch_all(progress=progress):
         rel = path.relative_to(data.cache_dir())
@@ -103,6 +107,8 @@ def sample_collection(dest: str | os.PathLike | None = None, progress: bool = Tr
         if not (root / name).exists():
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             COPIES[kind](load_image(data.fetch(src, progress=False), target_size=512)).save(root / name, quality=90)
+    if fresh_index:
+        forget(root)
     return root
 
 
