@@ -11,6 +11,7 @@ Your own collection: index a folder of photos and notes once, then search it, ma
 * :mod:`.ray_engine` - the same interface, run by a pool of Ray Data workers
 * :mod:`.index`      - :func:`index`: embed what is new, reuse the rest -> :class:`Collection`
 * :mod:`.vectordb`   - the vectors in Milvus (Lite or a server), searched there
+* :mod:`.support`    - what of notebook 07 runs on this machine (Ray Data, Milvus Lite), and why not
 * :mod:`.search`     - text -> photos (CLIP), photo -> photos (image encoder), text -> notes
 * :mod:`.projector`  - files for the TensorFlow Embedding Projector
 * :mod:`.cli`        - ``python -m mycollection index | search | export``
