@@ -6,7 +6,7 @@ import numpy as np
 
 from . import Wrong, as_array, as_number, attempt, exercise
 
-__all__ = ["check_centre", "check_food_accuracy", "check_label_vectors", "check_negation"]
+__all__ = ["check_centre", "check_food_accuracy", "check_label_vectors", "check_negation", "check_symmetric_loss"]
 
 NEGATION_QUERY, CHOCOLATE_CAKE = "a dessert without chocolate", "chocolate_cake_slice"
 
@@ -109,3 +109,44 @@ def check_food_accuracy(accuracy, model, food, food_emb) -> str:
         raise Wrong("use the dish names only: the part of each label before ' (', each dish once")
     raise Wrong("labels: each dish name once; a photo is right when its top label is its own dish; "
                 "accuracy = right / number of food photos")
+
+
+@exercise(7, "the loss with F.cross_entropy")
+def check_symmetric_loss(symmetric_loss, clip_loss) -> str:
+    """``symmetric_loss(text, image, temperature)``: CLIP's loss with ``F.cross_entropy``, both ways, averaged.
+
+    Judged on batches of the check's own (other sizes, widths and temperatures than the notebook's) against
+    :func:`helpers.contrastive.contrastive_loss`; ``clip_loss`` (the notebook's, written out) is compared too.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    from ..contrastive import contrastive_loss
+
+    gen = torch.Generator().manual_seed(7)
+    cases = [(torch.randn(n, d, generator=gen) * 3, torch.randn(n, d, generator=gen) + 1, t)
+             for n, d, t in [(5, 3, 0.1), (17, 8, 0.5), (64, 32, 0.05)]]
+    worst, written_out = 0.0, 0.0
+    for text, image, t in cases:
+        out = attempt(symmetric_loss, text.clone(), image.clone(), t)
+        mine = as_number(out.item() if isinstance(out, torch.Tensor) and out.numel() == 1 else out,
+                         "one number: the mean of the two cross-entropies")
+        right = contrastive_loss(text, image, t).item()
+        if abs(mine - right) > 1e-4 * max(1.0, abs(right)):
+            logits = F.normalize(text, dim=1) @ F.normalize(image, dim=1).T / t
+            raw = text @ image.T / t
+            target = torch.arange(len(text))
+            one_way = [F.cross_entropy(logits, target).item(), F.cross_entropy(logits.T, target).item()]
+            if any(abs(mine - x) < 1e-4 * max(1.0, abs(x)) for x in one_way):
+                raise Wrong("that is one direction: add the cross-entropy of the transposed logits (each image "
+                            "picks its text) and take the mean of the two")
+            if abs(mine - 2 * right) < 1e-4 * max(1.0, abs(right)):
+                raise Wrong("take the mean of the two directions, not their sum")
+            if abs(mine - (F.cross_entropy(raw, target).item() + F.cross_entropy(raw.T, target).item()) / 2) < 1e-3:
+                raise Wrong("scale the rows of text and image to length 1 first: the logits are cosines / temperature")
+            raise Wrong("logits = cosines divided by the temperature; targets = torch.arange(n), the diagonal; "
+                        "F.cross_entropy of the logits and of their transpose, averaged")
+        worst = max(worst, abs(mine - right))
+        written_out = max(written_out, abs(float(clip_loss(text, image, t)) - right))
+    return (f"equals CLIP's loss on {len(cases)} batches of the check's own (largest difference {worst:.1e}); "
+            f"section 6's clip_loss, written out, differs by {written_out:.1e}")
