@@ -349,21 +349,37 @@ def test_nb03_function_checks():
 
 def test_nb04_function_checks():
     from helpers.exercises import nb04
-    from helpers.similarity import combine, validate_weights, weighted_scores
+    from helpers.similarity import validate_weights
 
     rng = np.random.default_rng(3)
-    blocks = {"text": rng.normal(size=(6, 5)), "image": rng.normal(size=(6, 3))}
-    weights = {"text": 0.7, "image": 0.3}
+    per_block = {"text": rng.uniform(-1, 1, 6), "photo": rng.uniform(-1, 1, 6)}
+    weights = {"text": 0.7, "photo": 0.3}
 
-    def linear_weights(bl, w):
-        return np.concatenate([w[k] * _unit_rows(bl[k]) for k in bl], axis=1)
+    def pull(pb, w, q):
+        total = sum(w.values())
+        return {m: v / total * np.delete(pb[m], q).std() for m, v in w.items()}
 
-    _assert_verdicts(nb04.check_weighted_concat, combine, [(linear_weights, "sqrt")], blocks, weights)
-    verdict = nb04.check_weighted_concat.evaluate(combine, blocks, weights)
-    assert "the query-time top 5 for 6 of 6 queries" in verdict.message
-    per_block = {k: _unit_rows(b) @ _unit_rows(b)[0] for k, b in blocks.items()}
-    _assert_verdicts(nb04.check_weighted_scores, weighted_scores,
-                     [(lambda pb, w: sum(w[k] * pb[k] for k in w), "sum of the weights")], per_block, weights)
+    with_own = (lambda pb, w, q: {m: v / sum(w.values()) * pb[m].std() for m, v in w.items()}, "own score")
+    unscaled = (lambda pb, w, q: {m: v * np.delete(pb[m], q).std() for m, v in w.items()}, "sum of the weights")
+    _assert_verdicts(nb04.check_block_pull, pull, [with_own, unscaled], per_block, {"these": weights}, 0)
+    verdict = nb04.check_block_pull.evaluate(pull, per_block, {"these": weights}, 0)
+    assert verdict.message.startswith("these: text ") and "photo" in verdict.message, verdict.message
+
+    rng = np.random.default_rng(5)
+    cat = {"text": np.repeat(np.eye(3), 4, axis=0) + rng.normal(scale=0.3, size=(12, 3)),
+           "photo": rng.normal(size=(12, 4))}
+    cat_labels = list(np.repeat(list("abc"), 4))
+    queries = {"first": 0, "second": 5}
+
+    def one_step_early(bl, lab, q):
+        edge = nb04._photo_edge(bl, lab, q)
+        return None if edge is None else edge - 0.1
+
+    _assert_verdicts(nb04.check_photo_edge, nb04._photo_edge,
+                     [(one_step_early, "first weight"), (lambda bl, lab, q: None, "as a number")],
+                     cat, cat_labels, queries)
+    verdict = nb04.check_photo_edge.evaluate(nb04._photo_edge, cat, cat_labels, queries)
+    assert verdict.message.startswith("first: ") and "second: " in verdict.message, verdict.message
 
     def no_validation(w):
         total = sum(w.values()) or 1.0
