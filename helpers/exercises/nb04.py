@@ -3,54 +3,43 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..retrieval import per_modality_scores, rank
-from ..similarity import combine, weighted_scores
-from . import Wrong, as_array, attempt, exercise
+from ..retrieval import search
+from . import Wrong, attempt, exercise
 
-__all__ = ["check_fractions", "check_weighted_concat", "check_weighted_scores"]
-
-
-@exercise(4, "a fixed-weight index")
-def check_weighted_concat(weighted_concat, blocks: dict[str, np.ndarray], weights: dict[str, float]) -> str:
-    """``weighted_concat(blocks, weights)``: rows normalised per block, scaled by sqrt(w / sum w), concatenated."""
-    rng = np.random.default_rng(10)
-    unseen = {"text": rng.normal(size=(5, 4)) * 3, "image": rng.normal(size=(5, 3)), "colour": rng.normal(size=(5, 2))}
-    w = {"text": 0.5, "image": 0.3, "colour": 0.2}
-    want = combine({k: v.astype(np.float32) for k, v in unseen.items()}, w)
-    got = as_array(attempt(weighted_concat, {k: v.copy() for k, v in unseen.items()}, dict(w)), want.shape,
-                   "one row per item, the blocks side by side")
-    unit = {k: v / np.linalg.norm(v, axis=1, keepdims=True) for k, v in unseen.items()}
-    if np.allclose(got, np.concatenate([w[k] * unit[k] for k in unseen], axis=1), atol=1e-4):
-        raise Wrong("a cosine multiplies two vectors, so each weight counts twice: scale by sqrt(w / sum of w)")
-    if not np.allclose(got, want, atol=1e-4):
-        raise Wrong("each block: rows to length 1, times sqrt(its weight / the sum of the weights); then concatenate")
-    index = np.asarray(weighted_concat(blocks, weights), dtype=np.float64)
-    scores = index @ index.T
-    np.fill_diagonal(scores, -np.inf)   # a product is not its own neighbour
-    same = sum(set(np.argsort(-scores[q], kind="stable")[:5]) == set(rank(per_modality_scores(blocks, q), weights, 5,
-                                                                          exclude=q)[0]) for q in range(len(index)))
-    return f"{index.shape[0]} items, {index.shape[1]}-d, rows of length {np.linalg.norm(index, axis=1).mean():.3f}; " \
-           f"the index's top 5 = the query-time top 5 for {same} of {len(index)} queries"
+__all__ = ["check_block_pull", "check_fractions", "check_photo_edge"]
 
 
-@exercise(6, "query-time weights")
-def check_weighted_scores(my_weighted_scores, per_block: dict[str, np.ndarray], weights: dict[str, float]) -> str:
-    """``my_weighted_scores(per_block, weights)``: sum over blocks of (w / sum of w) × that block's scores."""
-    rng = np.random.default_rng(11)
-    unseen = {k: rng.uniform(-1, 1, size=7) for k in ("text", "image", "colour")}
-    w = {"text": 2.0, "image": 1.0, "colour": 1.0}
-    want = weighted_scores(unseen, w)
-    got = as_array(attempt(my_weighted_scores, dict(unseen), dict(w)), want.shape, "one score per item")
-    if np.allclose(got, sum(w[k] * unseen[k] for k in w), atol=1e-5):
-        raise Wrong("divide each weight by the sum of the weights, so that the scores stay cosines")
-    if not np.allclose(got, want, atol=1e-5):
-        raise Wrong("score = sum over blocks of (weight / sum of weights) × the block's score")
-    mine = np.asarray(my_weighted_scores(per_block, weights))
-    return f"same ranking as helpers.similarity.weighted_scores: " \
-           f"{bool(np.array_equal(np.argsort(-mine), np.argsort(-weighted_scores(per_block, weights))))}"
+def _pull(per_block: dict[str, np.ndarray], weights: dict[str, float], query: int) -> dict[str, float]:
+    total = sum(weights.values())
+    return {m: w / total * float(np.delete(np.asarray(per_block[m], dtype=np.float64), query).std())
+            for m, w in weights.items()}
 
 
-@exercise(7, "weights that make no sense")
+@exercise(3, "which block drives this ranking")
+def check_block_pull(block_pull, per_block: dict[str, np.ndarray], weightings: dict[str, dict[str, float]],
+                     query: int) -> str:
+    """``block_pull(per_block, weights, query)``: {block: (w / sum of w) × std of its scores to the other items}."""
+    rng = np.random.default_rng(12)
+    unseen = {k: rng.uniform(-1, 1, size=9) for k in ("text", "photo", "colour")}
+    unseen = {k: np.where(np.arange(9) == 4, 1.0, v) for k, v in unseen.items()}   # item 4 is the query: 1 with itself
+    w = {"text": 2.0, "photo": 1.0, "colour": 1.0}
+    want = _pull(unseen, w, 4)
+    got = attempt(block_pull, {k: v.copy() for k, v in unseen.items()}, dict(w), 4)
+    if not isinstance(got, dict) or set(got) != set(w):
+        raise Wrong("return a dict with one number per weighted block")
+    got = {k: float(v) for k, v in got.items()}
+    if np.allclose([got[k] for k in w], [w[k] / 4 * unseen[k].std() for k in w], atol=1e-6):
+        raise Wrong("leave the query's own score out (its cosine with itself is 1 in every block)")
+    if np.allclose([got[k] for k in w], [w[k] * np.delete(unseen[k], 4).std() for k in w], atol=1e-6):
+        raise Wrong("divide each weight by the sum of the weights")
+    if not np.allclose([got[k] for k in w], [want[k] for k in w], atol=1e-6):
+        raise Wrong("pull = (weight / sum of the weights) × the standard deviation of the block's scores, "
+                    "the query's own score left out")
+    return "; ".join(f"{name}: " + ", ".join(f"{m} {v:.3f}" for m, v in block_pull(per_block, ws, query).items())
+                     for name, ws in weightings.items())
+
+
+@exercise(5, "weights that make no sense")
 def check_fractions(fractions, weights: dict[str, float]) -> str:
     """``fractions(weights)``: each weight / their sum; ValueError for a negative weight or all weights 0."""
     got = attempt(fractions, {"a": 3.0, "b": 1.0, "c": 0.0})
@@ -67,3 +56,34 @@ def check_fractions(fractions, weights: dict[str, float]) -> str:
             raise Wrong(f"{why} should raise ValueError, not {type(exc).__name__}") from None
         raise Wrong(f"{why} must raise ValueError with a message that says what to fix")
     return "fractions " + ", ".join(f"{k} {v:.2f}" for k, v in fractions(weights).items())
+
+
+def _photo_edge(blocks: dict[str, np.ndarray], labels, query: int, k: int = 5) -> float | None:
+    labels = np.asarray(labels)
+
+    def precision(p: float) -> float:
+        return float(np.mean(labels[search(blocks, query, {"text": 1 - p, "photo": p}, k)[0]] == labels[query]))
+
+    start = precision(0.0)
+    return next((p / 10 for p in range(1, 11) if precision(p / 10) < start), None)
+
+
+@exercise(2, "how low must the photo go")
+def check_photo_edge(photo_edge, blocks: dict[str, np.ndarray], labels, queries: dict[str, int]) -> str:
+    """``photo_edge(blocks, labels, query)``: the first photo weight p (text 1 - p, steps of 0.1) at which the
+    query's precision@5 falls below text alone's; None if it never does."""
+    rng = np.random.default_rng(13)
+    unseen_labels = np.repeat(list("abcdef"), 4)
+    text = np.eye(6)[np.searchsorted(list("abcdef"), unseen_labels)] + rng.normal(scale=0.3, size=(24, 6))
+    unseen = {"text": text, "photo": rng.normal(size=(24, 5))}
+    query = int(next(q for q in range(24) if _photo_edge(unseen, unseen_labels, q) not in (None, 0.1)))
+    want = _photo_edge(unseen, unseen_labels, query)
+    got = attempt(photo_edge, {k: v.copy() for k, v in unseen.items()}, list(unseen_labels), query)
+    if got is None or isinstance(got, (bool, str)) or not np.isscalar(got):
+        raise Wrong(f"return the photo weight as a number (here one exists), got {got!r}")
+    if abs(float(got) - (want - 0.1)) < 1e-6:
+        raise Wrong("return the first weight at which precision@5 drops, not the last one before it")
+    if abs(float(got) - want) > 1e-6:
+        raise Wrong("for p = 0.1, 0.2, ..., 1 weigh text 1 - p and photo p; return the first p whose precision@5 "
+                    "is below that at p = 0")
+    return ", ".join(f"{name}: {photo_edge(blocks, labels, q)}" for name, q in queries.items())
