@@ -1,11 +1,15 @@
 """Test-wide settings (the offline preset and the local photo mirror, unless already set) and shared fixtures."""
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
-# nbval compares each cell's checked lines with the committed ones (see tests/nbval_checked.py)
-pytest_plugins = ["tests.nbval_checked"]
+# nbval compares each cell's checked lines with the committed ones (see tests/nbval_checked.py). Imported by its own
+# name from tests/, never as ``tests.…``: IPython 7 (Colab's) puts its extensions folder, which holds a package
+# named ``tests``, on sys.path.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "tests"))
+pytest_plugins = ["nbval_checked"]
 
 os.environ.setdefault("EMBEDDINGS_MODELS", "offline")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
-from tests.nbval_checked import checked_lines, differences, sanitize
+from nbval_checked import checked_lines, differences, sanitize
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,8 +49,8 @@ def test_nbval_fails_when_a_committed_checked_line_is_not_what_a_fresh_run_print
     path = tmp_path / "claims.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "tests.nbval_checked", "--nbval", "-rA",
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "tests")}
+    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "nbval_checked", "--nbval", "-rA",
                              "-p", "no:cacheprovider", "-c", str(tmp_path / "pytest.ini"), "--rootdir", str(tmp_path),
                              str(path)], env=env, capture_output=True, text=True, timeout=300)
     for i, (committed, passes) in enumerate(CASES):

@@ -16,8 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
-
-from tests.nbval_checked import checked_lines, differences, sanitize
+from nbval_checked import checked_lines, differences, sanitize
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
