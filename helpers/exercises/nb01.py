@@ -16,14 +16,38 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.linalg.norm(x, axis=-1, keepdims=True)
 
 
+# What the check judges the learner's number against, never shown in the notebook: a paraphrase of the exercise's
+# sentence (keyed by that sentence) and a sentence on another subject.
+HELD_OUT_PARAPHRASE = {"The cat sleeps on the sofa.": "The cat is asleep on the couch."}
+HELD_OUT_UNRELATED = "The train to Leeds leaves at noon."
+
+
+def _negation_verdict(value: float, unrelated: float, paraphrase: tuple[str, float] | None) -> str:
+    """Where the negation's score sits: above a paraphrase, nearer a paraphrase's score or an unrelated one's."""
+    if paraphrase is not None and value >= paraphrase[1]:
+        return (f"{value:.3f}, above a paraphrase the notebook never showed ({paraphrase[0]!r}: {paraphrase[1]:.3f}): "
+                "to this model the negation is closer to the original than a rewording of it")
+    if paraphrase is not None:
+        nearer = "a paraphrase" if value - unrelated > paraphrase[1] - value else "an unrelated sentence"
+        return (f"{value:.3f}, between a paraphrase ({paraphrase[1]:.3f}) and an unrelated sentence ({unrelated:.3f}), "
+                f"nearer {nearer}'s score")
+    nearer = "a paraphrase" if value > unrelated + 0.5 else "an unrelated sentence"
+    return f"{value:.3f}, against {unrelated:.3f} for an unrelated sentence: it scores like {nearer}"
+
+
 @exercise(1, "negation")
 def check_negation_similarity(similarity, model, sentence: str, negated: str) -> str:
-    """``similarity``: the cosine similarity of ``sentence`` and ``negated`` under ``model``."""
+    """``similarity``: the cosine similarity of ``sentence`` and ``negated`` under ``model``.
+
+    The verdict places the learner's number against held-out sentences the check embeds itself: a paraphrase of
+    ``sentence`` (when :data:`HELD_OUT_PARAPHRASE` has one) and an unrelated sentence.
+    """
     answer = as_number(similarity, "a cosine similarity between -1 and 1")
-    a, b = _unit(model.encode([sentence, negated]))
-    cos = float(a @ b)
+    paraphrase = HELD_OUT_PARAPHRASE.get(sentence)
+    vecs = _unit(model.encode([sentence, negated, HELD_OUT_UNRELATED] + ([paraphrase] if paraphrase else [])))
+    cos, unrelated, *para = (float(vecs[0] @ v) for v in vecs[1:])
     if abs(answer - cos) < 1e-3:
-        return f"{cos:.3f}: the negated sentence is still one of the closest there is ({model.name})"
+        return _negation_verdict(answer, unrelated, (paraphrase, para[0]) if paraphrase else None)
     if abs(answer - (1 - cos)) < 1e-3:
         raise Wrong("that is the cosine distance (1 - similarity): give the similarity")
     if abs(answer - 100 * cos) < 0.1:
@@ -33,7 +57,8 @@ def check_negation_similarity(similarity, model, sentence: str, negated: str) ->
 
 @exercise(3, "all pairs")
 def check_mean_pair_similarity(mean_pair_similarity, embeddings: dict[str, np.ndarray]) -> str:
-    """``mean_pair_similarity(emb)``: the mean cosine over all pairs of different rows (rows need not be unit)."""
+    """``mean_pair_similarity(emb)``: from embeddings (one row per text, rows need not be unit), the mean cosine
+    over all pairs of different rows; ``embeddings`` maps a name to the embeddings to print it for."""
     unseen = np.random.default_rng(3).normal(size=(6, 4)) * np.arange(1, 7)[:, None] + 0.5
     sim = _unit(unseen) @ _unit(unseen).T
     got = as_number(attempt(mean_pair_similarity, unseen.copy()), "one mean similarity")
