@@ -299,6 +299,35 @@ def test_nb01_function_checks():
                       (lambda q, c, k: top(q, c, k)[::-1], "wrong order")], emb["model"][0], emb["model"], texts)
 
 
+class _AngleModel:
+    """A stand-in text model: each sentence is a unit vector in 2-D at the angle given for it (degrees)."""
+
+    name = "angles"
+
+    def __init__(self, angles):
+        self.angles = angles
+
+    def encode(self, texts):
+        return np.array([[np.cos(np.radians(self.angles[t])), np.sin(np.radians(self.angles[t]))] for t in texts])
+
+
+def test_nb01_negation_verdict_depends_on_the_value_and_the_held_out_sentences():
+    from helpers.exercises import nb01
+
+    sentence, negated = "The cat sleeps on the sofa.", "The cat is not sleeping on the sofa."
+    held_out = {sentence: 0, nb01.HELD_OUT_PARAPHRASE[sentence]: 30, nb01.HELD_OUT_UNRELATED: 90}
+    verdicts = []
+    for angle, words in [(20, "above a paraphrase"), (40, "nearer a paraphrase"), (80, "nearer an unrelated")]:
+        model = _AngleModel({**held_out, negated: angle})
+        result = nb01.check_negation_similarity.evaluate(float(np.cos(np.radians(angle))), model, sentence, negated)
+        assert result.ok and words in result.message, result.line
+        verdicts.append(result.message.split(",", 1)[1])
+    assert len(set(verdicts)) == 3
+    model = _AngleModel({"It rains.": 0, "It does not rain.": 20, nb01.HELD_OUT_UNRELATED: 90})   # no paraphrase held
+    assert "like a paraphrase" in nb01.check_negation_similarity.evaluate(
+        float(np.cos(np.radians(20))), model, "It rains.", "It does not rain.").message
+
+
 def test_nb02_function_checks():
     from helpers.exercises import nb02
 
