@@ -65,8 +65,9 @@ class Calibration:
                 f"on {len(self.positives)} photo/copy pairs and {len(self.negatives)} pairs of distinct photos")
 
     def recall_by_kind(self) -> dict[str, float]:
+        """Recall per kind of copy this calibration used (in the order it made them)."""
         kinds = np.array(self.kinds)
-        return {k: float((self.positives[kinds == k] >= self.threshold).mean()) for k in COPIES}
+        return {k: float((self.positives[kinds == k] >= self.threshold).mean()) for k in dict.fromkeys(self.kinds)}
 
 
 def _best_threshold(pos: np.ndarray, neg: np.ndarray) -> tuple[float, float, float]:

@@ -107,3 +107,16 @@ def test_hnsw_on_the_vocabulary_is_close_to_exact():
     c = ann.compare(grown, ann.noisy_copies(grown, 50, seed=1))
     assert c.recall >= 0.9, c
     assert c.ann_mb > c.exact_mb  # the graph costs memory on top of the vectors
+
+
+def test_recall_by_kind_reports_the_kinds_the_calibration_made():
+    """A kind added for one calibration (and removed from COPIES afterwards) is still reported; none is invented."""
+    import numpy as np
+
+    from helpers.duplicates import COPIES, Calibration
+
+    kinds = ["JPEG quality 30", "rotated 90°", "rotated 90°"]
+    calib = Calibration(threshold=0.7, precision=1.0, recall=2 / 3, positives=np.array([0.9, 0.8, 0.4]),
+                        negatives=np.array([0.1]), kinds=kinds)
+    assert "rotated 90°" not in COPIES
+    assert calib.recall_by_kind() == {"JPEG quality 30": 1.0, "rotated 90°": 0.5}
