@@ -234,13 +234,17 @@ def test_nb07_embedding_cost():
 def test_nb07_signs():
     from helpers.exercises import nb07
 
-    vecs = np.random.default_rng(0).normal(size=(20, 16)).astype(np.float32)
+    vecs = np.maximum(np.random.default_rng(0).normal(size=(20, 16)), 0).astype(np.float32)   # post-ReLU
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-    result = nb07.check_signs.evaluate(lambda v: np.where(v > 0, 1.0, -1.0), vecs, 5)
-    assert result.ok and "binary" in result.message and "int8" in result.message, result.line
+    result = nb07.check_signs.evaluate(lambda v: np.where(v - v.mean(axis=0) > 0, 1.0, -1.0), vecs, 5)
+    assert result.ok and "centred signs" in result.message and "8-bit" in result.message, result.line
     assert nb07.check_signs.evaluate(_starter, vecs, 5).status == "unanswered"
-    for wrong, hint in [(lambda v: (v > 0).astype(np.float32), "not 0 and 1"), (np.sign, "a zero too"),
-                        (lambda v: np.where(v < 0, 1.0, -1.0), "is not"), (lambda v: v > 0, "not 0 and 1"),
+    for wrong, hint in [(lambda v: (v - v.mean(axis=0) > 0).astype(np.float32), "not 0 and 1"),
+                        (lambda v: np.sign(v - v.mean(axis=0)), "a zero too"),
+                        (lambda v: np.where(v > 0, 1.0, -1.0), "centre first"),
+                        (lambda v: np.where(v - v.mean() > 0, 1.0, -1.0), "its own mean"),
+                        (lambda v: np.where(v - v.mean(axis=0) < 0, 1.0, -1.0), "is not"),
+                        (lambda v: v - v.mean(axis=0) > 0, "not 0 and 1"),
                         (lambda v: np.round(v * 127), "only the sign")]:
         result = nb07.check_signs.evaluate(wrong, vecs, 5)
         assert result.status == "wrong" and hint in result.message, result.line
@@ -378,19 +382,24 @@ def test_nb03_function_checks():
 
 def test_nb04_function_checks():
     from helpers.exercises import nb04
-    from helpers.similarity import validate_weights
+    from helpers.similarity import top_k, validate_weights
 
     rng = np.random.default_rng(3)
-    per_block = {"text": rng.uniform(-1, 1, 6), "photo": rng.uniform(-1, 1, 6)}
+    per_block = {"text": rng.uniform(-1, 1, 12), "photo": rng.uniform(-1, 1, 12)}
     weights = {"text": 0.7, "photo": 0.3}
 
-    def pull(pb, w, q):
-        total = sum(w.values())
-        return {m: v / total * np.delete(pb[m], q).std() for m, v in w.items()}
+    def top(pb, w, q, exclude=True):
+        s = sum(v / sum(w.values()) * pb[m] for m, v in w.items())
+        return set(top_k(s, 5, exclude=q if exclude else None)[0].tolist())
 
-    with_own = (lambda pb, w, q: {m: v / sum(w.values()) * pb[m].std() for m, v in w.items()}, "own score")
-    unscaled = (lambda pb, w, q: {m: v * np.delete(pb[m], q).std() for m, v in w.items()}, "sum of the weights")
-    _assert_verdicts(nb04.check_block_pull, pull, [with_own, unscaled], per_block, {"these": weights}, 0)
+    def pull(pb, w, q):
+        return {m: 5 - len(top(pb, w, q) & top(pb, {**w, m: 0.0}, q)) for m in w}
+
+    kept = (lambda pb, w, q: {m: 5 - n for m, n in pull(pb, w, q).items()}, "not those that stay")
+    alone = (lambda pb, w, q: {m: 5 - len(top(pb, w, q) & top(pb, {m: 1.0}, q)) for m in w}, "by that block alone")
+    with_query = (lambda pb, w, q: {m: 5 - len(top(pb, w, q, False) & top(pb, {**w, m: 0.0}, q, False)) for m in w},
+                  "the query left out")
+    _assert_verdicts(nb04.check_block_pull, pull, [kept, alone, with_query], per_block, {"these": weights}, 0)
     verdict = nb04.check_block_pull.evaluate(pull, per_block, {"these": weights}, 0)
     assert verdict.message.startswith("these: text ") and "photo" in verdict.message, verdict.message
 
@@ -414,8 +423,14 @@ def test_nb04_function_checks():
         total = sum(w.values()) or 1.0
         return {k: v / total for k, v in w.items()}
 
+    def silent(w):
+        if min(w.values()) < 0 or sum(w.values()) == 0:
+            raise ValueError("bad weights")
+        return validate_weights(w)
+
     _assert_verdicts(nb04.check_fractions, validate_weights,
-                     [(no_validation, "must raise ValueError"), (lambda w: dict(w), "divided by the sum")], weights)
+                     [(no_validation, "must raise ValueError"), (lambda w: dict(w), "divided by the sum"),
+                      (silent, "say what to fix")], weights)
 
 
 def test_nb06_function_checks():

@@ -39,24 +39,38 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean([len(set(x) & set(y)) / a.shape[1] for x, y in zip(a, b)]))
 
 
+def _per_dimension_8bit(vecs: np.ndarray) -> np.ndarray:
+    """8-bit scalar quantisation with a range per dimension (as faiss's QT_8bit): the decoded vectors."""
+    lo, hi = vecs.min(axis=0), vecs.max(axis=0)
+    step = np.maximum(hi - lo, 1e-12) / 255
+    return lo + np.round((vecs - lo) / step) * step
+
+
 @exercise(5, "fewer bits")
 def check_signs(signs, vecs, k: int = 5) -> str:
-    """``signs(vecs)``: +1 where a number is positive, -1 elsewhere (binary codes, as ±1 for the dot product)."""
-    unseen = np.random.default_rng(7).normal(size=(6, 9)).astype(np.float32)
-    unseen[0, 0] = unseen[3, 5] = 0.0   # features after a ReLU are often exactly 0
+    """``signs(vecs)``: each number's sign after centring every dimension on its mean over the vectors, as ±1."""
+    unseen = np.maximum(np.random.default_rng(7).normal(size=(6, 9)), 0).astype(np.float32)   # post-ReLU: >= 0
+    unseen[:, 4] = 0.0   # a feature no photo has: centred, it is exactly 0
     out = as_array(attempt(signs, unseen.copy()), unseen.shape, "one ±1 per number of the input")
     if set(np.unique(out)) <= {0.0, 1.0}:
-        raise Wrong("use -1 and +1, not 0 and 1: with 0/1 codes, two negative numbers that agree count nothing")
+        raise Wrong("use -1 and +1, not 0 and 1: with 0/1 codes, two numbers below the mean that agree count nothing")
     if not set(np.unique(out)) <= {-1.0, 1.0}:
         raise Wrong("keep only the sign: every number becomes +1 or -1, a zero too (a bit has two values)")
-    if not np.array_equal(out, np.where(unseen > 0, 1.0, -1.0)):
-        raise Wrong("+1 where the number is positive, -1 where it is not")
+    want = np.where(unseen - unseen.mean(axis=0) > 0, 1.0, -1.0)
+    if np.array_equal(out, np.where(unseen > 0, 1.0, -1.0)) and not np.array_equal(out, want):
+        raise Wrong("centre first: these numbers are >= 0 (after a ReLU), so their signs only say zero or not; "
+                    "subtract each dimension's mean over the vectors (vecs.mean(axis=0)), then take the sign")
+    if np.array_equal(out, np.where(unseen - unseen.mean() > 0, 1.0, -1.0)) and not np.array_equal(out, want):
+        raise Wrong("centre each dimension on its own mean (vecs.mean(axis=0)), not on one mean of all numbers")
+    if not np.array_equal(out, want):
+        raise Wrong("+1 where a number is above its dimension's mean, -1 where it is not")
     vecs = np.asarray(vecs, dtype=np.float32)
     exact = _top_k(vecs, k)
-    q8 = np.round(vecs / np.abs(vecs).max() * 127)
     binary = _overlap(exact, _top_k(np.asarray(signs(vecs), np.float32), k))
-    return (f"top-{k} overlap with float32: binary {binary:.3f}"
-            f" (32x smaller), int8 {_overlap(exact, _top_k(q8, k)):.3f} (4x smaller)")
+    raw = _overlap(exact, _top_k(np.where(vecs > 0, 1.0, -1.0), k))
+    return (f"top-{k} overlap with float32: centred signs {binary:.3f}, zero-or-not (vecs > 0) {raw:.3f} "
+            f"({np.mean(vecs == 0):.0%} of the numbers are exactly 0), both 32x smaller; "
+            f"8-bit codes per dimension {_overlap(exact, _top_k(_per_dimension_8bit(vecs), k)):.3f} (4x smaller)")
 
 
 @exercise(6, "memory for any format")
