@@ -72,11 +72,14 @@ def _search_line(concept_vector, emb, is_cat) -> str:
         scores[used] = -np.inf
         return int((scores > scores[held]).sum()) + 1
 
-    concept, single = [], []
+    concept, single, nearest = [], [], []
     for held in cats:
         others = [int(i) for i in cats if i != held]
         concept.append(rank(np.asarray(concept_vector(emb[others]), dtype=np.float64), others, held))
         single += [rank(emb[i], others, held) for i in others]
+        scores = (emb @ emb[others].T).max(axis=1)   # the best of the other cats, each alone: no averaging
+        scores[others] = -np.inf
+        nearest.append(int((scores > scores[held]).sum()) + 1)
     return (f"a held-out cat's rank among {len(emb) - len(cats) + 1} photos: {', '.join(map(str, concept))} for the "
             f"concept of the other {len(cats) - 1} cats (mean {np.mean(concept):.2f}); mean {np.mean(single):.2f} "
-            f"for one other cat alone")
+            f"for one other cat alone; mean {np.mean(nearest):.2f} for the nearest of the {len(cats) - 1} (no average)")
