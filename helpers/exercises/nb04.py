@@ -4,38 +4,46 @@ from __future__ import annotations
 import numpy as np
 
 from ..retrieval import search
+from ..similarity import top_k
 from . import Wrong, attempt, exercise
 
 __all__ = ["check_block_pull", "check_fractions", "check_photo_edge"]
 
 
-def _pull(per_block: dict[str, np.ndarray], weights: dict[str, float], query: int) -> dict[str, float]:
+def _top(scores: dict[str, np.ndarray], weights: dict[str, float], query: int, k: int) -> set[int]:
     total = sum(weights.values())
-    return {m: w / total * float(np.delete(np.asarray(per_block[m], dtype=np.float64), query).std())
-            for m, w in weights.items()}
+    s = sum(w / total * np.asarray(scores[m], dtype=np.float64) for m, w in weights.items() if w > 0)
+    return set(top_k(s, k, exclude=query)[0].tolist())
+
+
+def _pull(per_block: dict[str, np.ndarray], weights: dict[str, float], query: int, k: int = 5) -> dict[str, int]:
+    full = _top(per_block, weights, query, k)
+    return {m: k - len(full & _top(per_block, {**weights, m: 0.0}, query, k)) for m, w in weights.items() if w > 0}
 
 
 @exercise(3, "which block drives this ranking")
 def check_block_pull(block_pull, per_block: dict[str, np.ndarray], weightings: dict[str, dict[str, float]],
                      query: int) -> str:
-    """``block_pull(per_block, weights, query)``: {block: (w / sum of w) × std of its scores to the other items}."""
-    rng = np.random.default_rng(12)
-    unseen = {k: rng.uniform(-1, 1, size=9) for k in ("text", "photo", "colour")}
-    unseen = {k: np.where(np.arange(9) == 4, 1.0, v) for k, v in unseen.items()}   # item 4 is the query: 1 with itself
+    """``block_pull(per_block, weights, query)``: {block: items of the top 5 replaced when its weight is set to 0}."""
+    rng = np.random.default_rng(11)
+    unseen = {k: rng.uniform(-1, 1, size=12) for k in ("text", "photo", "colour")}
+    unseen = {k: np.where(np.arange(12) == 4, 1.0, v) for k, v in unseen.items()}   # item 4 is the query: 1 with itself
     w = {"text": 2.0, "photo": 1.0, "colour": 1.0}
     want = _pull(unseen, w, 4)
     got = attempt(block_pull, {k: v.copy() for k, v in unseen.items()}, dict(w), 4)
-    if not isinstance(got, dict) or set(got) != set(w):
-        raise Wrong("return a dict with one number per weighted block")
+    if not isinstance(got, dict) or set(got) != set(want):
+        raise Wrong("return a dict with one number per block of positive weight")
     got = {k: float(v) for k, v in got.items()}
-    if np.allclose([got[k] for k in w], [w[k] / 4 * unseen[k].std() for k in w], atol=1e-6):
-        raise Wrong("leave the query's own score out (its cosine with itself is 1 in every block)")
-    if np.allclose([got[k] for k in w], [w[k] * np.delete(unseen[k], 4).std() for k in w], atol=1e-6):
-        raise Wrong("divide each weight by the sum of the weights")
-    if not np.allclose([got[k] for k in w], [want[k] for k in w], atol=1e-6):
-        raise Wrong("pull = (weight / sum of the weights) × the standard deviation of the block's scores, "
-                    "the query's own score left out")
-    return "; ".join(f"{name}: " + ", ".join(f"{m} {v:.3f}" for m, v in block_pull(per_block, ws, query).items())
+    kept = {m: 5 - want[m] for m in want}
+    alone = {m: 5 - len(_top(unseen, w, 4, 5) & _top(unseen, {m: 1.0}, 4, 5)) for m in want}
+    if kept != want and all(abs(got[m] - kept[m]) < 1e-9 for m in want):
+        raise Wrong("count the items that leave the top 5 (those replaced), not those that stay")
+    if alone != want and all(abs(got[m] - alone[m]) < 1e-9 for m in want):
+        raise Wrong("drop the one block (its weight 0, the others kept), rather than ranking by that block alone")
+    if any(abs(got[m] - want[m]) > 1e-9 for m in want):
+        raise Wrong("rank by the weighted sum with all the weights, and again with this block's weight 0 (the "
+                    "query left out both times); count the top-5 items of the first that are not in the second")
+    return "; ".join(f"{name}: " + ", ".join(f"{m} {v}" for m, v in block_pull(per_block, ws, query).items())
                      for name, ws in weightings.items())
 
 
@@ -47,10 +55,14 @@ def check_fractions(fractions, weights: dict[str, float]) -> str:
         raise Wrong("return a dict with the same names as the weights")
     if not np.allclose([got["a"], got["b"], got["c"]], [0.75, 0.25, 0.0]):
         raise Wrong("each weight divided by the sum of all weights")
-    for bad, why in (({"a": -1.0, "b": 2.0}, "a negative weight"), ({"a": 0.0, "b": 0.0}, "weights that are all 0")):
+    for bad, why, named in (({"text": 2.0, "photo": -1.0}, "a negative weight", ("photo",)),
+                            ({"text": 0.0, "photo": 0.0}, "weights that are all 0", ("0", "zero"))):
         try:
             fractions(bad)
-        except ValueError:
+        except ValueError as exc:
+            if not any(word in str(exc) for word in named):
+                raise Wrong(f"for {why} the message must say what to fix (name the block, or say all are 0); "
+                            f"got {str(exc)!r}") from None
             continue
         except Exception as exc:  # noqa: BLE001 - the learner's code: name what it raised
             raise Wrong(f"{why} should raise ValueError, not {type(exc).__name__}") from None
