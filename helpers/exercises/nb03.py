@@ -43,10 +43,13 @@ def check_centre_block(centre_block, blocks: dict[str, np.ndarray]) -> str:
         raise Wrong("do not change the block you are given: `b = b - b.mean(axis=0)` makes a new one")
     if not np.allclose(got, _unit(unseen - unseen.mean(axis=0)), atol=1e-6):
         raise Wrong("subtract the mean of all rows (axis=0), then divide each row by its length")
-    mean_cos = {n: float(np.mean(_unit(b) @ _unit(b).T)) for n, b in blocks.items()}
-    after = {n: float(np.mean(np.asarray(centre_block(np.array(b))) @ np.asarray(centre_block(np.array(b))).T))
-             for n, b in blocks.items()}
-    return "mean cosine of all pairs, before -> after: " + ", ".join(
+    def pairs(x: np.ndarray) -> float:   # mean cosine over pairs of two different items (no self-pairs)
+        cos = np.asarray(x) @ np.asarray(x).T
+        return float(cos[~np.eye(len(cos), dtype=bool)].mean())
+
+    mean_cos = {n: pairs(_unit(b)) for n, b in blocks.items()}
+    after = {n: pairs(centre_block(np.array(b))) for n, b in blocks.items()}
+    return "mean cosine of pairs of two products, before -> after: " + ", ".join(
         f"{n} {mean_cos[n]:.3f} -> {after[n]:.3f}" for n in blocks)
 
 
