@@ -70,7 +70,8 @@ def check_signs(signs, vecs, k: int = 5) -> str:
     raw = _overlap(exact, _top_k(np.where(vecs > 0, 1.0, -1.0), k))
     return (f"top-{k} overlap with float32: centred signs {binary:.3f}, zero-or-not (vecs > 0) {raw:.3f} "
             f"({np.mean(vecs == 0):.0%} of the numbers are exactly 0), both 32x smaller; "
-            f"8-bit codes per dimension {_overlap(exact, _top_k(_per_dimension_8bit(vecs), k)):.3f} (4x smaller)")
+            f"8-bit codes per dimension, ranges fitted on these same vectors (in-sample) "
+            f"{_overlap(exact, _top_k(_per_dimension_8bit(vecs), k)):.3f} (4x smaller)")
 
 
 @exercise(6, "memory for any format")
