@@ -62,7 +62,8 @@ DEMO_PHOTOS = ("cats/d2l_cat1_tabby_lying.jpg", "cats/d2l_cat2_black_white.jpg",
 
 
 #: Photos for calibrating the near-duplicate threshold: pairs of *different* photos of the same kind of
-#: thing (two plates of fries, two sofas, two monitors...), the hardest "not a duplicate" cases.
+#: thing (two plates of fries, two sofas, two monitors...): hard "not a duplicate" cases, though a real library
+#: also has burst shots of one scene, harder still, which this set lacks.
 #: None of them is the source of a planted copy, so the sample's copies are not used for calibrating.
 CALIBRATION = (
     "food/french_fries_1.jpg", "food/french_fries_2.jpg", "food/burger_and_fries.jpg", "food/burger_on_board.jpg",
