@@ -26,7 +26,7 @@ DISH_QUERIES = ("fish and chips", "chips", "french fries", "churros")
 
 def caption(record: ImageRecord) -> str:
     """A photo's caption from its label: ``"dog (pug puppy)"`` -> ``"a photo of dog, pug puppy"``."""
-    return f"a photo of {record.label.replace(' (', ', ').rstrip(')')}"
+    return f"a photo of {record.label.replace(' (', ', ').replace(')', '')}"
 
 
 def answers(model: TextImageModel, photos: Sequence[ImageRecord], image_emb: np.ndarray | None = None) -> dict:
