@@ -33,18 +33,19 @@ NOTEBOOK_DIR = ROOT / "notebooks"
 # (file, short title, one-line summary) in reading order
 NOTEBOOKS = [
     ("01_text_embeddings.ipynb", "Text embeddings",
-     "Turn sentences into vectors (DistilBERT, MiniLM); cosine similarity; semantic search; PCA/t-SNE maps."),
+     "Turn sentences into vectors (MiniLM; the article's DistilBERT as an opt-in); cosine similarity; semantic search."),
     ("02_visual_embeddings.ipynb", "Visual embeddings",
-     "A CNN's penultimate layer as an image embedding (ResNet-18); cats vs dogs; image retrieval."),
+     "A CNN's penultimate layer as an image embedding (EfficientNet-Lite0; ResNet-18 opt-in); cats vs dogs; retrieval."),
     ("03_combining_embeddings.ipynb", "Combining embeddings",
      "Text, photo and colour embeddings of products, normalised and concatenated; measured with precision@k."),
     ("04_weighting_embeddings.ipynb", "Weighting embeddings",
      "Weights per modality, chosen at query time with sliders; the maths of weighted cosine similarity."),
     ("05_clip_text_and_images.ipynb", "Text and images in one space (CLIP)",
-     "Text-to-image search and zero-shot classification with CLIP; the modality gap."),
+     ("Three steps toward CLIP: an ImageNet-label bridge, a contrastive alignment trained by hand, real CLIP (opt-in); "
+      "text-to-image search, zero-shot classification, the modality gap.")),
     ("06_your_own_collection.ipynb", "Capstone: your own collection",
-     ("Index your own photos and notes once (on disk, by content hash), search them three ways, map them, "
-      "find near-duplicates, export to the Embedding Projector; exact vs approximate search.")),
+     ("Index your own photos and notes once (on disk, by content hash), search them three ways, find "
+      "near-duplicates with a measured threshold; exact vs approximate (HNSW) search; map and export.")),
     ("07_beyond_one_machine.ipynb", "Beyond one machine: Ray Data and a vector database",
      ("A cost model from measured throughput; batch embedding with Ray Data (same vectors); search in Milvus "
       "(same results as exact); what a cluster changes; memory per vector and quantisation.")),
