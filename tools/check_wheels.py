@@ -34,6 +34,9 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's helpers, installed or not
+from helpers.colab import read_requirements  # noqa: E402 - after the sys.path line above
+
 PYPI = "https://pypi.org/simple"
 PYTHONS = ("3.10", "3.11", "3.12", "3.13")
 GLIBC = 28  # manylinux_2_28 and older: RHEL/Alma/Rocky 8, Debian 10+, Ubuntu 18.10+ (Colab's 22.04 included)
@@ -68,16 +71,6 @@ UNSUPPORTED: dict[str, str] = {
 SUPPORTED = [(p.name, v) for p in PLATFORMS for v in PYTHONS if p.name not in UNSUPPORTED]
 MAIN_FILES = ("requirements.txt", "requirements-scale.txt")
 DEV_FILE = "requirements-dev.txt"
-
-
-def read(path: Path) -> list[Requirement]:
-    """The requirements of one file, without following ``-r`` lines (comments and options skipped)."""
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.split(" #", 1)[0].strip()
-        if line and not line.startswith(("#", "-")):
-            out.append(Requirement(line))
-    return out
 
 
 def merge(reqs: Iterable[Requirement]) -> dict[str, Requirement]:
@@ -202,8 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="write {platform: {python: {package: version}}} here")
     args = ap.parse_args(argv)
 
-    main_reqs = merge(r for f in MAIN_FILES for r in read(ROOT / f))
-    dev_reqs = {n: r for n, r in merge(read(ROOT / DEV_FILE)).items() if n not in main_reqs}
+    main_reqs = merge(read_requirements(ROOT / f for f in MAIN_FILES))
+    dev_reqs = {n: r for n, r in merge(read_requirements([ROOT / DEV_FILE])).items() if n not in main_reqs}
     reqs = {**main_reqs, **dev_reqs}
     t0 = time.perf_counter()
     combos = [(p, v) for p in PLATFORMS for v in PYTHONS]
