@@ -67,19 +67,17 @@ def _search_line(concept_vector, emb, is_cat) -> str:
     """
     emb, cats = _unit(emb), np.flatnonzero(np.asarray(is_cat, dtype=bool))
 
-    def rank(query: np.ndarray, used: list[int], held: int) -> int:
-        scores = emb @ query
+    def rank(scores: np.ndarray, used: list[int], held: int) -> int:   # the held-out cat's place, ``used`` left out
+        scores = scores.copy()
         scores[used] = -np.inf
         return int((scores > scores[held]).sum()) + 1
 
     concept, single, nearest = [], [], []
     for held in cats:
         others = [int(i) for i in cats if i != held]
-        concept.append(rank(np.asarray(concept_vector(emb[others]), dtype=np.float64), others, held))
-        single += [rank(emb[i], others, held) for i in others]
-        scores = (emb @ emb[others].T).max(axis=1)   # the best of the other cats, each alone: no averaging
-        scores[others] = -np.inf
-        nearest.append(int((scores > scores[held]).sum()) + 1)
+        concept.append(rank(emb @ np.asarray(concept_vector(emb[others]), dtype=np.float64), others, held))
+        single += [rank(emb @ emb[i], others, held) for i in others]
+        nearest.append(rank((emb @ emb[others].T).max(axis=1), others, held))   # best of the others: no average
     return (f"a held-out cat's rank among {len(emb) - len(cats) + 1} photos: {', '.join(map(str, concept))} for the "
             f"concept of the other {len(cats) - 1} cats (mean {np.mean(concept):.2f}); mean {np.mean(single):.2f} "
             f"for one other cat alone; mean {np.mean(nearest):.2f} for the nearest of the {len(cats) - 1} (no average)")

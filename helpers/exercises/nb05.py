@@ -126,21 +126,24 @@ def check_symmetric_loss(symmetric_loss, clip_loss) -> str:
     gen = torch.Generator().manual_seed(7)
     cases = [(torch.randn(n, d, generator=gen) * 3, torch.randn(n, d, generator=gen) + 1, t)
              for n, d, t in [(5, 3, 0.1), (17, 8, 0.5), (64, 32, 0.05)]]
+    def close(a: float, b: float) -> bool:   # equal up to float32 noise, relative to the loss's size
+        return abs(a - b) < 1e-4 * max(1.0, abs(b))
+
     worst, written_out = 0.0, 0.0
     for text, image, t in cases:
         out = attempt(symmetric_loss, text.clone(), image.clone(), t)
         mine = as_number(out.item() if isinstance(out, torch.Tensor) and out.numel() == 1 else out,
                          "one number: the mean of the two cross-entropies")
         right = contrastive_loss(text, image, t).item()
-        if abs(mine - right) > 1e-4 * max(1.0, abs(right)):
+        if not close(mine, right):
             logits = F.normalize(text, dim=1) @ F.normalize(image, dim=1).T / t
             raw = text @ image.T / t
             target = torch.arange(len(text))
             one_way = [F.cross_entropy(logits, target).item(), F.cross_entropy(logits.T, target).item()]
-            if any(abs(mine - x) < 1e-4 * max(1.0, abs(x)) for x in one_way):
+            if any(close(mine, x) for x in one_way):
                 raise Wrong("that is one direction: add the cross-entropy of the transposed logits (each image "
                             "picks its text) and take the mean of the two")
-            if abs(mine - 2 * right) < 1e-4 * max(1.0, abs(right)):
+            if close(mine, 2 * right):
                 raise Wrong("take the mean of the two directions, not their sum")
             if abs(mine - (F.cross_entropy(raw, target).item() + F.cross_entropy(raw.T, target).item()) / 2) < 1e-3:
                 raise Wrong("scale the rows of text and image to length 1 first: the logits are cosines / temperature")

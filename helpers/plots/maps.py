@@ -49,9 +49,8 @@ def tsne_settings(n_points: int, seed: int | None = None, perplexity: float | No
     (``init="random"``), so another seed draws another map of the same points.
     """
     perp = perplexity or max(2.0, min(30.0, (n_points - 1) / 3))
-    if seed is None:
-        return {"metric": "cosine", "perplexity": perp, "init": "pca", "random_state": 0}
-    return {"metric": "cosine", "perplexity": perp, "init": "random", "random_state": seed}
+    return {"metric": "cosine", "perplexity": perp, "init": "pca" if seed is None else "random",
+            "random_state": 0 if seed is None else seed}
 
 
 def project_2d(emb: np.ndarray, method: str = "pca", seed: int | None = None,
